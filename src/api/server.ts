@@ -1,0 +1,22 @@
+import type Router from '@koa/router';
+import Koa from 'koa';
+import type { Logger } from '../log.js';
+import { tokenMiddleware } from './auth.js';
+import { errorMiddleware } from './errors.js';
+
+/** The Koa app: error mapping first, then auth, then every router given, then 404/405 as JSON. */
+export function createHttpApp(o: { log: Logger; token: () => string; routers: Router[] }): Koa {
+  const app = new Koa();
+  app.use(errorMiddleware(o.log));
+  app.use(tokenMiddleware(o.token));
+  for (const router of o.routers) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+  app.on('error', (error: Error & { code?: string }) => {
+    // Clients that hang up mid-response (SSE tabs closing) are normal.
+    if (error.code === 'ECONNRESET' || error.code === 'EPIPE' || error.code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+    o.log.warn({ err: error }, 'http error');
+  });
+  return app;
+}

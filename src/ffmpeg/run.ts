@@ -1,0 +1,89 @@
+import { createInterface } from 'node:readline';
+import { execa } from 'execa';
+import { describeFailure, FfmpegError } from './failure.js';
+import { ProgressParser, type ProgressUpdate } from './progress.js';
+
+export interface RunFfmpegOptions {
+  ffmpeg: string;
+  args: string[];
+  signal: AbortSignal;
+  durationMs: number;
+  frameRate: number;
+  onProgress: (update: ProgressUpdate) => void;
+  /** Kill when no progress (frame/out_time) for this long (D13). */
+  stallTimeoutMs: number;
+  /** Kill when no first frame within this time (hardware decode only, D13). */
+  firstFrameTimeoutMs?: number;
+  now?: () => number;
+}
+
+const STDERR_LINES = 20;
+
+/** Runs one ffmpeg attempt; resolves on exit 0, otherwise throws an FfmpegError with a readable message. */
+export async function runFfmpeg(o: RunFfmpegOptions): Promise<void> {
+  const now = o.now ?? Date.now;
+  const watchdog = new AbortController();
+  const signal = AbortSignal.any([o.signal, watchdog.signal]);
+  const child = execa(o.ffmpeg, o.args, {
+    cancelSignal: signal,
+    forceKillAfterDelay: 3000,
+    killSignal: 'SIGKILL',
+    stdin: 'ignore',
+    buffer: false,
+    reject: false,
+  });
+  const tail: string[] = [];
+  const parser = new ProgressParser({ durationMs: o.durationMs, frameRate: o.frameRate, now });
+  let lastAdvance = now();
+  let lastMark = '';
+  let sawFrame = false;
+  let stalled: string | undefined;
+
+  if (child.stderr) {
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      if (!line.trim()) return;
+      tail.push(line);
+      if (tail.length > STDERR_LINES) tail.shift();
+    });
+  }
+  if (child.stdout) {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const update = parser.push(line);
+      if (line.startsWith('frame=') || line.startsWith('out_time_us=')) {
+        if (line !== lastMark && !line.endsWith('=0') && !line.endsWith('N/A')) {
+          lastMark = line;
+          lastAdvance = now();
+          if (line.startsWith('frame=')) sawFrame = true;
+        }
+      }
+      if (update) o.onProgress(update);
+    });
+  }
+  const started = now();
+  const timer = setInterval(() => {
+    const t = now();
+    if (!sawFrame && o.firstFrameTimeoutMs !== undefined && t - started > o.firstFrameTimeoutMs) {
+      stalled = `no first frame within ${Math.round(o.firstFrameTimeoutMs / 1000)} s`;
+    } else if (t - lastAdvance > o.stallTimeoutMs) {
+      stalled = `no progress for ${Math.round(o.stallTimeoutMs / 1000)} s`;
+    }
+    if (stalled) {
+      clearInterval(timer);
+      watchdog.abort(new Error(stalled));
+    }
+  }, Math.min(1000, Math.max(50, Math.floor(o.stallTimeoutMs / 10))));
+  timer.unref();
+
+  const result = await child.finally(() => clearInterval(timer));
+  if (o.signal.aborted) throw new FfmpegError('cancelled', 'cancelled', tail);
+  if (stalled) throw new FfmpegError('stalled', describeFailure(`ffmpeg stalled (${stalled})`, tail), tail);
+  if (result.failed) {
+    if (result.exitCode === undefined && result.signal) {
+      throw new FfmpegError('signal', describeFailure(`ffmpeg was killed (${result.signal})`, tail), tail);
+    }
+    if (result.exitCode === undefined) {
+      throw new FfmpegError('spawn', `cannot run ffmpeg (${o.ffmpeg}): ${result.shortMessage ?? result.message}`, tail);
+    }
+    throw new FfmpegError('exit', describeFailure(`ffmpeg failed (exit code ${result.exitCode})`, tail), tail);
+  }
+}

@@ -1,0 +1,255 @@
+import { stat } from 'node:fs/promises';
+import type { SettingsStore } from '../config/index.js';
+import { badRequest, conflict, notFound } from '../errors.js';
+import type { EncoderInfo } from '../ffmpeg/encoders.js';
+import { type PresetBase, presetBase } from '../ffmpeg/presets.js';
+import { probeFile } from '../ffmpeg/probe.js';
+import type { Logger } from '../log.js';
+import { discoverFiles, mapLimit } from '../media/discover.js';
+import { isCandidateVideo } from '../media/files.js';
+import type { ProbeResult } from '../media/probe-parse.js';
+import { resolveInsideRoots } from '../media/roots.js';
+import type { QueueActions } from './actions.js';
+import { newJob } from './job.js';
+import type { WorkerPool } from './pool.js';
+import type { Queue } from './queue.js';
+import { skipReason } from './skip.js';
+import { JOB_STATUSES, type Job, type JobStatus, TERMINAL_STATUSES } from './types.js';
+
+export interface ServiceDeps {
+  queue: Queue;
+  pool: WorkerPool;
+  settings: SettingsStore;
+  encoders: { best(codec: 'hevc' | 'av1'): EncoderInfo };
+  nextId: () => string;
+  clock: () => Date;
+  log: Logger;
+  /** Presets that exist right now (SmartShrink ones only once SmartShrink is available). */
+  presetAvailable?: (preset: PresetBase) => boolean;
+  probeConcurrency?: number;
+}
+
+const QUALITIES = ['acceptable', 'good', 'excellent'];
+const CLEARABLE: readonly JobStatus[] = JOB_STATUSES.filter((s) => s !== 'running');
+const PROGRESS_THROTTLE_MS = 100;
+
+interface CreateRequest {
+  paths: string[];
+  preset: PresetBase;
+  quality?: string;
+}
+
+/** The queue operations shared by REST and MQTT (D18). */
+export class JobService implements QueueActions {
+  private readonly d: ServiceDeps;
+  private readonly background = new Set<Promise<void>>();
+  private readonly abort = new AbortController();
+
+  constructor(deps: ServiceDeps) {
+    this.d = deps;
+  }
+
+  async createJobs(body: unknown): Promise<{ status: 'processing'; message: string; paths: string[] }> {
+    const request = this.validateCreate(body);
+    const roots = this.d.settings.get().media_paths;
+    const resolved = await Promise.all(request.paths.map((p) => resolveInsideRoots(p, roots)));
+    const kinds = await Promise.all(resolved.map((r) => (r.ok ? stat(r.path).catch(() => undefined) : undefined)));
+    const problems = resolved.flatMap((r, i) => {
+      if (!r.ok) return [`${request.paths[i]} (${r.reason})`];
+      const info = kinds[i];
+      if (info?.isFile() && !isCandidateVideo(r.path)) return [`${request.paths[i]} (not a video file)`];
+      if (info && !info.isFile() && !info.isDirectory()) return [`${request.paths[i]} (not a file or folder)`];
+      return [];
+    });
+    if (problems.length > 0) throw badRequest(`invalid paths: ${problems.join(', ')}`);
+    const real = resolved.map((r) => (r.ok ? r.path : ''));
+    const task = this.discoverAndAdd(real, request).catch((error: unknown) => {
+      this.d.log.error({ err: error }, 'discovery failed');
+    });
+    this.background.add(task);
+    void task.finally(() => this.background.delete(task));
+    return { status: 'processing', message: `Processing ${request.paths.length} paths in background...`, paths: real };
+  }
+
+  async cancel(id: string): Promise<{ status: 'cancelled'; job: Job }> {
+    const job = this.d.queue.get(id);
+    if (!job) throw notFound('job not found');
+    if (TERMINAL_STATUSES.has(job.status)) throw conflict(`job already in terminal state: ${job.status}`);
+    const cancelled = this.d.queue.cancel(id);
+    if (!cancelled) throw conflict(`job already in terminal state: ${this.d.queue.get(id)?.status ?? 'removed'}`);
+    this.d.pool.cancelRunning(id);
+    return { status: 'cancelled', job: cancelled };
+  }
+
+  async remove(id: string): Promise<{ removed: true }> {
+    const job = this.d.queue.get(id);
+    if (!job) throw notFound('job not found');
+    if (!TERMINAL_STATUSES.has(job.status)) throw conflict(`only finished jobs can be removed; this one is ${job.status}`);
+    this.d.queue.remove(id);
+    return { removed: true };
+  }
+
+  async retry(id: string): Promise<Job> {
+    const old = this.d.queue.get(id);
+    if (!old) throw notFound('job not found');
+    if (old.status !== 'failed') throw badRequest('can only retry failed jobs');
+    const preset = presetBase(old.preset_id);
+    if (!preset || !this.presetOk(preset)) throw badRequest(`unknown preset: ${old.preset_id}`);
+    const where = await resolveInsideRoots(old.input_path, this.d.settings.get().media_paths);
+    if (!where.ok) throw badRequest(`file no longer exists or is not allowed: ${old.input_path} (${where.reason})`);
+    const active = this.d.queue.activeJobFor(where.path);
+    if (active) throw conflict(`the file already has an active job: ${active}`);
+    let probe: ProbeResult;
+    try {
+      probe = await probeFile(this.d.settings.get().ffprobe_path, where.path);
+    } catch (error) {
+      throw badRequest(`failed to probe file: ${(error as Error).message}`);
+    }
+    const job = this.buildJob(where.path, preset, probe, old.smartshrink_quality);
+    // The new job takes the old one's place in the queue (upstream appended it at the end).
+    const pos = this.d.queue.positionOf(id);
+    this.d.queue.add([job], pos === undefined ? { single: true } : { single: true, at: pos });
+    this.d.queue.remove(id);
+    return this.d.queue.get(job.id) ?? job;
+  }
+
+  async retryFailed(): Promise<Job[]> {
+    const failed = this.d.queue.jobs().filter((j) => j.status === 'failed');
+    const out: Job[] = [];
+    for (const job of failed) {
+      try {
+        out.push(await this.retry(job.id));
+      } catch (error) {
+        this.d.log.warn({ job: job.id, err: (error as Error).message }, 'retry of a failed job refused');
+      }
+    }
+    return out;
+  }
+
+  async clear(status?: unknown): Promise<{ cleared: number; message: string }> {
+    if (status !== undefined && status !== '' && !CLEARABLE.includes(status as JobStatus)) {
+      throw badRequest(`status must be one of: ${CLEARABLE.join(', ')}`);
+    }
+    const cleared = this.d.queue.clear(status === undefined || status === '' ? undefined : (status as JobStatus));
+    return { cleared, message: `Cleared ${cleared} jobs` };
+  }
+
+  async pause(): Promise<{ paused: true; requeued: number }> {
+    return { paused: true, requeued: await this.d.pool.pause() };
+  }
+
+  async resume(): Promise<{ paused: false }> {
+    this.d.pool.resume();
+    return { paused: false };
+  }
+
+  async setWorkers(n: unknown): Promise<{ workers: number }> {
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 6) {
+      throw badRequest('workers must be an integer between 1 and 6');
+    }
+    if (!this.d.settings.isOverridden('workers')) await this.d.settings.update({ workers: n });
+    await this.d.pool.resize(n);
+    return { workers: n };
+  }
+
+  async resetSession(): Promise<{ status: 'session reset' }> {
+    this.d.queue.resetSession();
+    return { status: 'session reset' };
+  }
+
+  /** Stops background discovery (shutdown). */
+  async close(): Promise<void> {
+    this.abort.abort();
+    await Promise.all(this.background);
+  }
+
+  /** Waits for the background discoveries started so far (tests, benchmarks). */
+  async idle(): Promise<void> {
+    while (this.background.size > 0) await Promise.all(this.background);
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  private presetOk(preset: PresetBase): boolean {
+    return this.d.presetAvailable ? this.d.presetAvailable(preset) : !preset.is_smart_shrink;
+  }
+
+  private validateCreate(body: unknown): CreateRequest {
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('request body must be a JSON object');
+    const b = body as Record<string, unknown>;
+    const errors: string[] = [];
+    const paths = b.paths;
+    if (!Array.isArray(paths) || paths.length === 0) errors.push('paths must be a non-empty array of strings');
+    else if (paths.some((p) => typeof p !== 'string' || p.trim() === '')) errors.push('every path must be a non-empty string');
+    let preset: PresetBase | undefined;
+    if (typeof b.preset_id !== 'string' || b.preset_id === '') errors.push('preset_id must be a non-empty string');
+    else {
+      preset = presetBase(b.preset_id);
+      if (!preset || !this.presetOk(preset)) errors.push(`unknown preset: ${b.preset_id}`);
+    }
+    const quality = b.smartshrink_quality;
+    if (quality !== undefined && quality !== '' && (typeof quality !== 'string' || !QUALITIES.includes(quality))) {
+      errors.push("smartshrink_quality must be 'acceptable', 'good', or 'excellent'");
+    } else if (preset?.is_smart_shrink && (typeof quality !== 'string' || quality === '')) {
+      errors.push(`smartshrink_quality is required for ${preset.id}`);
+    }
+    if (errors.length > 0 || !preset) throw badRequest(errors.join('; '));
+    return { paths: paths as string[], preset, ...(typeof quality === 'string' && quality ? { quality } : {}) };
+  }
+
+  private async discoverAndAdd(paths: string[], request: CreateRequest): Promise<void> {
+    const { queue, log } = this.d;
+    const signal = this.abort.signal;
+    const roots = this.d.settings.get().media_paths;
+    const files = (await discoverFiles(paths, roots, signal)).filter((file) => {
+      if (!queue.activeJobFor(file)) return true;
+      log.info({ path: file }, 'already queued; not added again');
+      return false;
+    });
+    const total = files.length;
+    let probed = 0;
+    let lastSent = 0;
+    queue.emit({ type: 'discovery_progress', probed: 0, total });
+    const probes = await mapLimit(files, this.d.probeConcurrency ?? 4, async (file) => {
+      const result = await probeFile(this.d.settings.get().ffprobe_path, file, signal).then(
+        (probe) => ({ probe }),
+        (error: Error) => ({ error: error.message }),
+      );
+      probed += 1;
+      const now = this.d.clock().getTime();
+      if (probed === total || now - lastSent >= PROGRESS_THROTTLE_MS) {
+        lastSent = now;
+        queue.emit({ type: 'discovery_progress', probed, total });
+      }
+      return result;
+    });
+    if (signal.aborted) return;
+    const jobs: Job[] = [];
+    files.forEach((file, i) => {
+      if (queue.activeJobFor(file)) return; // queued by another request meanwhile
+      const result = probes[i];
+      if (!result) return;
+      if ('probe' in result) jobs.push(this.buildJob(file, request.preset, result.probe, request.quality));
+      else jobs.push(this.failedJob(file, request, `cannot read the video: ${result.error}`));
+    });
+    queue.add(jobs);
+    log.info({ paths, found: total, added: jobs.length }, 'jobs added');
+  }
+
+  private buildJob(path: string, preset: PresetBase, probe: ProbeResult, quality?: string): Job {
+    const encoder = this.d.encoders.best(preset.codec).accel;
+    const job = newJob({ id: this.d.nextId(), path, presetId: preset.id, encoder, probe, now: this.d.clock(), smartshrinkQuality: quality });
+    if (!probe.video) {
+      return { ...job, status: 'failed', error: 'the file has no video stream', completed_at: job.created_at };
+    }
+    const reason = skipReason(preset, job, this.d.settings.get().allow_same_codec);
+    if (reason) return { ...job, status: 'skipped', skip_reason: reason, error: reason, completed_at: job.created_at };
+    return job;
+  }
+
+  private failedJob(path: string, request: CreateRequest, error: string): Job {
+    const probe: ProbeResult = { size: 0, duration_ms: 0, bitrate: 0, format: '', audio: [], subtitles: [], attachments: [], coverArt: [] };
+    const job = newJob({ id: this.d.nextId(), path, presetId: request.preset.id, encoder: 'none', probe, now: this.d.clock(), smartshrinkQuality: request.quality });
+    return { ...job, status: 'failed', error, completed_at: job.created_at };
+  }
+}

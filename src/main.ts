@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+import { startApp } from './app.js';
+import { ConfigError, helpText, loadConfig } from './config/index.js';
+import { createLogger } from './log.js';
+import { VERSION } from './version.js';
+
+async function main(): Promise<number> {
+  let config: Awaited<ReturnType<typeof loadConfig>>;
+  try {
+    config = await loadConfig({ argv: process.argv.slice(2), env: process.env, cwd: process.cwd() });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`shrinkray: ${error.message}\nRun with --help for the options.\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (config.help) {
+    process.stdout.write(`${helpText()}\n`);
+    return 0;
+  }
+  if (config.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const settings = config.settings;
+  const log = createLogger(settings.get().log_level);
+  // The built-in default media folder is created on first start; a configured one must exist.
+  const createMissingMedia = !settings.isOverridden('media_paths') && settings.get().media_paths.length === 1;
+  const app = await startApp({ settings, log, createMissingMedia }).catch((error: Error) => {
+    log.fatal({ err: error }, `cannot start: ${error.message}`);
+    return undefined;
+  });
+  if (!app) return 1;
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      log.info({ signal }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  await app.stop();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`shrinkray: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);
