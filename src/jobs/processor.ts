@@ -37,11 +37,14 @@ export async function processJob(job: Job, tempPath: string, signal: AbortSignal
   try {
     await transcode(job, tempPath, signal, deps);
   } catch (error) {
-    await removeTemp();
     if (signal.aborted) return;
     const message = error instanceof Error ? error.message : String(error);
     log.warn({ job: job.id, path: job.input_path, err: message }, 'job failed');
     queue.fail(job.id, message);
+  } finally {
+    // Whatever happened (done, failed, stopped), no temp file outlives the job. After a finalize
+    // the temp file has been moved away, so this finds nothing.
+    await removeTemp();
   }
 }
 
