@@ -8,6 +8,8 @@ export interface SseOptions {
   keepaliveMs: number;
   /** Bytes a client may have waiting beyond the initial snapshot before it is dropped (D6). */
   maxBufferedBytes: number;
+  /** How long a client may stay over the bound before it is dropped (default 1 s). */
+  overflowGraceMs?: number;
 }
 
 /**
@@ -25,17 +27,37 @@ export function streamJobs(ctx: Context, view: QueueView, opts: SseOptions): voi
   ctx.body = sse;
 
   let limit = opts.maxBufferedBytes;
+  // The transform's own buffers count messages, not bytes, once backpressure starts; compare what
+  // was queued with what actually reached the socket instead.
+  let queued = 0;
+  const socket = ctx.req.socket;
+  const sendRaw = (text: string) => {
+    queued += Buffer.byteLength(text) + 8;
+    sse.send(text);
+  };
+  // A burst (clearing 10,000 jobs) may exceed the bound for a moment even for a fast client, so the
+  // bound is checked a second later: only a client still that far behind is dropped. A backlog 8x
+  // the bound is dropped at once to protect memory.
+  let overflowCheck: NodeJS.Timeout | undefined;
+  const behind = () => queued - socket.bytesWritten;
   const send = (payload: object) => {
     if (sse.ended || sse.destroyed) return;
-    sse.send(JSON.stringify(payload));
-    const waiting = sse.readableLength + ctx.res.writableLength;
-    if (waiting > limit) close();
+    sendRaw(JSON.stringify(payload));
+    const waiting = behind();
+    if (waiting > limit * 8) close();
+    else if (waiting > limit && !overflowCheck) {
+      overflowCheck = setTimeout(() => {
+        overflowCheck = undefined;
+        if (behind() > limit) close();
+      }, opts.overflowGraceMs ?? 1000);
+      overflowCheck.unref();
+    }
   };
   const unsubscribe = view.subscribe((event) => {
     if (SSE_EVENT_TYPES.has(event.type)) send(event);
   });
   const keepalive = setInterval(() => {
-    if (!sse.ended && !sse.destroyed) sse.send(':');
+    if (!sse.ended && !sse.destroyed) sendRaw(':');
   }, opts.keepaliveMs);
   keepalive.unref();
   let closed = false;
@@ -43,6 +65,7 @@ export function streamJobs(ctx: Context, view: QueueView, opts: SseOptions): voi
     if (closed) return;
     closed = true;
     clearInterval(keepalive);
+    if (overflowCheck) clearTimeout(overflowCheck);
     unsubscribe();
     sse.destroy();
     ctx.res.destroy();
@@ -54,5 +77,5 @@ export function streamJobs(ctx: Context, view: QueueView, opts: SseOptions): voi
   const init = JSON.stringify({ type: 'init', jobs: view.jobs(), stats: view.stats() });
   // The snapshot may be large (10,000 jobs): the bound applies to what queues up after it.
   limit = opts.maxBufferedBytes + Buffer.byteLength(init);
-  sse.send(init);
+  sendRaw(init);
 }
