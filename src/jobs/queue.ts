@@ -142,7 +142,7 @@ export class Queue implements QueueView {
   /** pending → running. Returns false when the job is no longer pending. */
   start(id: string, tempPath: string): boolean {
     const job = this.byId.get(id);
-    if (!job || job.status !== 'pending') return false;
+    if (job?.status !== 'pending') return false;
     job.status = 'running';
     job.temp_path = tempPath;
     job.started_at = this.clock().toISOString();
@@ -158,7 +158,7 @@ export class Queue implements QueueView {
   /** Updates a running job's progress; emits at most twice a second (D7). */
   progress(id: string, update: { progress: number; speed: number; eta: string }, force = false): void {
     const job = this.byId.get(id);
-    if (!job || job.status !== 'running') return;
+    if (job?.status !== 'running') return;
     job.progress = update.progress;
     job.speed = update.speed;
     job.eta = update.eta;

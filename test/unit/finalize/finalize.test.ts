@@ -70,7 +70,7 @@ describe('finalize (D11: originals are sacred)', () => {
     assert.equal(await readFile(join(media, 'a.mkv'), 'utf8'), 'SOMEONE ELSE');
   });
 
-  it('a folder it cannot write to fails the finalize with the original untouched and nothing left behind', async function () {
+  it('a folder it cannot write to fails the finalize with the original untouched and nothing left behind', async () => {
     if (process.getuid?.() === 0) {
       // root ignores folder permissions; use a destination that cannot be created instead
       const { input, out } = await setup('a.mkv');

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { presetBase } from '../../../src/ffmpeg/presets.js';
-import { skipReason } from '../../../src/jobs/skip.js';
-import { inWindow } from '../../../src/jobs/schedule.js';
 import { compareIds } from '../../../src/jobs/pool.js';
+import { inWindow } from '../../../src/jobs/schedule.js';
+import { skipReason } from '../../../src/jobs/skip.js';
 
 const p = (id: string) => {
   const preset = presetBase(id);

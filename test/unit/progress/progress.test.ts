@@ -7,7 +7,7 @@ const block = (fields: Record<string, string>, end = false) => [...Object.entrie
 describe('progress parsing (upstream §5.11)', () => {
   it('percent from out_time, ETA from speed', () => {
     const p = new ProgressParser({ durationMs: 100_000, frameRate: 25 });
-    let last;
+    let last: ReturnType<ProgressParser["push"]>;
     for (const line of block({ frame: '250', out_time_us: '10000000', speed: '2.5x', bitrate: '100kbits/s' })) last = p.push(line) ?? last;
     assert.deepEqual(last, { progress: 10, speed: 2.5, eta: '36s', frame: 250, done: false });
   });
@@ -15,7 +15,7 @@ describe('progress parsing (upstream §5.11)', () => {
   it('keeps values through N/A and ends at 100', () => {
     const p = new ProgressParser({ durationMs: 10_000, frameRate: 10 });
     for (const line of block({ frame: '50', out_time_us: '5000000', speed: '1x' })) p.push(line);
-    let last;
+    let last: ReturnType<ProgressParser["push"]>;
     for (const line of block({ frame: '60', out_time_us: 'N/A', speed: 'N/A' })) last = p.push(line) ?? last;
     assert.equal(last?.progress, 50);
     assert.equal(last?.speed, 1);
