@@ -33,12 +33,19 @@ async function main(): Promise<number> {
   });
   if (!app) return 1;
   await new Promise<void>((resolve) => {
+    // `on`, not `once`: execa's exit hook re-raises a signal that no other listener handles.
+    let received = 0;
     const onSignal = (signal: NodeJS.Signals) => {
+      received += 1;
+      if (received > 1) {
+        log.warn({ signal }, 'second signal: exiting now');
+        process.exit(130);
+      }
       log.info({ signal }, 'shutting down');
       resolve();
     };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
   });
   await app.stop();
   return 0;

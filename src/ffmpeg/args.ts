@@ -31,6 +31,8 @@ export const MKV_SUBTITLE_CODECS: ReadonlySet<string> = new Set([
   'webvtt',
 ]);
 
+const isMkvSubtitle = (codec: string): boolean => MKV_SUBTITLE_CODECS.has(codec.trim().toLowerCase());
+
 export interface SubtitleMapping {
   args: string[];
   /** Codec names of the streams left out, each once, for the caller to log. */
@@ -50,7 +52,7 @@ export function subtitleMapping(subtitles: readonly SubtitleStream[] | null): Su
   const dropped: string[] = [];
   for (const s of subtitles) {
     const codec = s.codec.trim().toLowerCase();
-    if (MKV_SUBTITLE_CODECS.has(codec)) {
+    if (isMkvSubtitle(codec)) {
       args.push('-map', `0:${s.index}?`);
     } else {
       const name = codec === '' ? 'unknown' : codec;
@@ -88,6 +90,17 @@ export interface TranscodeCommand {
   droppedSubtitleCodecs: string[];
   /** Whether this command decodes on the CPU (tonemapping forces it even when not asked). */
   softwareDecode: boolean;
+  /** What the output must hold besides video and audio (D11 checks it); null subtitles = all the source has. */
+  expectedStreams: { subtitles: number | null; attachments: number };
+}
+
+function expectedStreams(o: TranscodeArgsOptions): TranscodeCommand['expectedStreams'] {
+  if (o.outputFormat === 'mp4') return { subtitles: 0, attachments: 0 };
+  const subs = o.streams.subtitles;
+  return {
+    subtitles: subs === null ? null : subs.filter((s) => isMkvSubtitle(s.codec)).length,
+    attachments: o.streams.attachments.length,
+  };
 }
 
 export function buildTranscodeCommand(o: TranscodeArgsOptions): TranscodeCommand {
@@ -121,7 +134,7 @@ export function buildTranscodeCommand(o: TranscodeArgsOptions): TranscodeCommand
     ...container.args,
     o.output,
   ];
-  return { args, droppedSubtitleCodecs: container.dropped, softwareDecode };
+  return { args, droppedSubtitleCodecs: container.dropped, softwareDecode, expectedStreams: expectedStreams(o) };
 }
 
 export function buildTranscodeArgs(o: TranscodeArgsOptions): string[] {

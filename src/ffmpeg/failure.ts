@@ -5,38 +5,70 @@ export type FailureKind = 'exit' | 'stalled' | 'signal' | 'spawn' | 'cancelled';
 export class FfmpegError extends Error {
   readonly kind: FailureKind;
   readonly stderrTail: string[];
-  constructor(kind: FailureKind, message: string, stderrTail: string[], options?: { cause?: unknown }) {
-    super(message, options);
+  /** The message without the stderr lines: `ffmpeg failed (exit code 1): the disk is full`. */
+  readonly summary: string;
+  /** No other encoder can do better (the disk is full): the fallback chain stops here. */
+  readonly fatal: boolean;
+  constructor(kind: FailureKind, head: string, stderrTail: string[], options?: { cause?: unknown }) {
+    const diagnosis = diagnose(stderrTail);
+    const summary = `${head}${diagnosis ? `: ${diagnosis.reason}` : ''}`;
+    super(withTail(summary, stderrTail), options);
     this.name = 'FfmpegError';
     this.kind = kind;
     this.stderrTail = stderrTail;
+    this.summary = summary;
+    this.fatal = diagnosis?.fatal === true;
   }
 }
 
-const REASONS: Array<[RegExp, string]> = [
-  [/No space left on device/i, 'the disk is full'],
-  [/Invalid data found when processing input|moov atom not found|EBML header parsing failed|could not find codec parameters/i,
-    'the input file is corrupt or not a video'],
-  [/Permission denied/i, 'permission denied'],
-  [/No such file or directory/i, 'a file does not exist'],
-  [/Unknown encoder|Encoder not found|Unrecognized option/i, 'the encoder is not available in this ffmpeg'],
-  [/Stream map '.*' matches no streams|Output file #0 does not contain any stream|does not contain any stream/i,
-    'the file has no video stream'],
-  [/Decoder .* not found|Unsupported codec|no decoder/i, 'the video codec cannot be decoded'],
-  [/Device creation failed|Failed to (?:initialise|initialize|create|open) .*(?:device|VAAPI|CUDA|QSV)|hwaccel|No VA display|Cannot load libcuda|OpenEncodeSessionEx failed|MFX/i,
-    'the hardware encoder or decoder failed'],
-  [/Cannot allocate memory|Out of memory/i, 'out of memory'],
+interface Diagnosis {
+  reason: string;
+  fatal: boolean;
+}
+
+const REASONS: Array<[RegExp, Diagnosis]> = [
+  // Every encoder writes the same temp file, so trying the next one only fails again.
+  [/No space left on device|Disk quota exceeded/i, { reason: 'the disk is full', fatal: true }],
+  // Before the corrupt-input patterns: a failing GPU decoder also reports decode errors.
+  [
+    /Device creation failed|Failed to (?:initialise|initialize|create|open|set up) .*(?:device|VAAPI|CUDA|QSV|hwaccel)|Device setup failed|hwaccel|No VA display|Cannot load libcuda|OpenEncodeSessionEx failed|No capable devices found|MFX|vaInitialize failed/i,
+    { reason: 'the hardware encoder or decoder failed', fatal: false },
+  ],
+  [
+    /Invalid data found when processing input|moov atom not found|EBML header parsing failed|could not find codec parameters|corrupt|Truncat|partial file|error while decoding/i,
+    { reason: 'the input file is corrupt or not a video', fatal: false },
+  ],
+  [/Permission denied/i, { reason: 'permission denied', fatal: false }],
+  [/Unknown encoder|Encoder not found|Unrecognized option/i, { reason: 'the encoder is not available in this ffmpeg', fatal: false }],
+  [
+    /Stream map '.*' matches no streams|does not contain any stream/i,
+    { reason: 'the file has no video stream', fatal: false },
+  ],
+  [
+    /Decoder \(codec [^)]*\) not found|Decoder .* not found|Unsupported codec|no decoder|Codec .* is not supported/i,
+    { reason: 'the video codec cannot be decoded by this ffmpeg', fatal: false },
+  ],
+  [/Cannot allocate memory|Out of memory/i, { reason: 'out of memory', fatal: false }],
+  [/No such file or directory/i, { reason: 'a file does not exist', fatal: false }],
 ];
 
-export function reasonFromStderr(lines: readonly string[]): string | undefined {
+function diagnose(lines: readonly string[]): Diagnosis | undefined {
   const text = lines.join('\n');
-  for (const [pattern, reason] of REASONS) if (pattern.test(text)) return reason;
+  for (const [pattern, diagnosis] of REASONS) if (pattern.test(text)) return diagnosis;
   return undefined;
+}
+
+export function reasonFromStderr(lines: readonly string[]): string | undefined {
+  return diagnose(lines)?.reason;
+}
+
+function withTail(summary: string, tail: readonly string[]): string {
+  const last = tail.slice(-5).join(' | ');
+  return last ? `${summary} — ${last}` : summary;
 }
 
 /** `ffmpeg failed (exit code 1): the input file is corrupt or not a video — <last stderr lines>` */
 export function describeFailure(head: string, tail: readonly string[]): string {
   const reason = reasonFromStderr(tail);
-  const last = tail.slice(-5).join(' | ');
-  return `${head}${reason ? `: ${reason}` : ''}${last ? ` — ${last}` : ''}`;
+  return withTail(`${head}${reason ? `: ${reason}` : ''}`, tail);
 }

@@ -1,14 +1,26 @@
-import { execa } from 'execa';
 import type { Codec } from '../jobs/types.js';
-import { bestEncoder, type EncoderInfo, softwareEncoder } from './encoders.js';
+import type { Logger } from '../log.js';
+import type { Detection } from './detect.js';
+import { bestEncoder, type EncoderInfo } from './encoders.js';
+
+export type Detector = (signal: AbortSignal) => Promise<Detection>;
 
 /**
- * The encoders this ffmpeg can use. Hardware detection (test encodes) plugs in through `detect`;
- * software encoders are listed when `ffmpeg -encoders` names them.
+ * The encoders this ffmpeg can use, from the last detection. Detection runs in the background
+ * (a GPU driver that hangs a test encode must not keep the web UI down), so users of the list
+ * that must not guess — the job processor, GET /api/encoders — wait on `ready()` first. Until the
+ * first detection ends, `best()` answers software.
  */
 export class EncoderRegistry {
   private list: EncoderInfo[] = [];
   private detectedAt: string | null = null;
+  private last: Detection | null = null;
+  private running: Promise<Detection> | undefined;
+  private first: Promise<unknown> = Promise.resolve();
+  private readonly abort = new AbortController();
+  private readonly listeners = new Set<(d: Detection) => void>();
+
+  constructor(private readonly o: { detector?: Detector; log?: Logger } = {}) {}
 
   available(): EncoderInfo[] {
     return [...this.list];
@@ -22,15 +34,74 @@ export class EncoderRegistry {
     return this.detectedAt;
   }
 
+  /** The full report of the last detection (every encoder, why not, VMAF); null before the first. */
+  detection(): Detection | null {
+    return this.last;
+  }
+
+  /** Replaces the list without a detection (tests, or a host where detection is off). */
   set(list: EncoderInfo[], at: Date): void {
     this.list = list;
     this.detectedAt = at.toISOString();
   }
-}
 
-/** Software encoders named by `ffmpeg -encoders`. */
-export async function detectSoftwareEncoders(ffmpeg: string): Promise<EncoderInfo[]> {
-  const result = await execa(ffmpeg, ['-hide_banner', '-encoders'], { reject: false, timeout: 10_000, stdin: 'ignore' });
-  const listing = String(result.stdout ?? '');
-  return (['hevc', 'av1'] as const).map(softwareEncoder).filter((e) => new RegExp(`\\s${e.encoder}\\s`).test(listing));
+  /** Starts the first detection without waiting for it. */
+  start(): void {
+    this.first = this.detect().catch(() => undefined);
+  }
+
+  /** Resolves once the detection started by `start()` has ended (at once when none was started). */
+  async ready(): Promise<void> {
+    await this.first;
+  }
+
+  /** Runs detection now; a call while one is running joins it. */
+  detect(): Promise<Detection> {
+    const detector = this.o.detector;
+    if (!detector) return Promise.reject(new Error('encoder detection is not configured'));
+    this.running ??= detector(this.abort.signal)
+      .then((d) => {
+        if (this.abort.signal.aborted) return d;
+        this.last = d;
+        this.list = d.available;
+        this.detectedAt = d.detected_at;
+        this.report(d);
+        for (const listener of this.listeners) listener(d);
+        return d;
+      })
+      .finally(() => {
+        this.running = undefined;
+      });
+    return this.running;
+  }
+
+  /** Called after every detection (MQTT republishes the encoder entity, for example). */
+  onChange(listener: (d: Detection) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Stops a running detection (its test encodes are killed) and waits for it. */
+  async close(): Promise<void> {
+    this.abort.abort();
+    await this.running?.catch(() => undefined);
+  }
+
+  private report(d: Detection): void {
+    const log = this.o.log;
+    if (!log) return;
+    if (!d.listed) log.error({ why: d.results[0]?.detail }, 'ffmpeg did not list its encoders; only software encoding will be tried');
+    for (const r of d.results) {
+      log.info({ encoder: r.info.encoder, accel: r.info.accel, codec: r.info.codec, available: r.available, detail: r.detail }, `encoder ${r.info.encoder}: ${r.available ? 'available' : 'not available'}`);
+    }
+    log.info(
+      {
+        hevc: this.best('hevc').encoder,
+        av1: this.best('av1').encoder,
+        vmaf: d.vmaf.available,
+        ms: d.duration_ms,
+      },
+      'encoder detection finished',
+    );
+  }
 }

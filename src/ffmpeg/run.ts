@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
-import { describeFailure, FfmpegError } from './failure.js';
+import { FfmpegError } from './failure.js';
 import { ProgressParser, type ProgressUpdate } from './progress.js';
 
 export interface RunFfmpegOptions {
@@ -35,7 +35,7 @@ export async function runFfmpeg(o: RunFfmpegOptions): Promise<void> {
   const tail: string[] = [];
   const parser = new ProgressParser({ durationMs: o.durationMs, frameRate: o.frameRate, now });
   let lastAdvance = now();
-  let lastMark = '';
+  const marks = new Map<string, string>();
   let sawFrame = false;
   let stalled: string | undefined;
 
@@ -49,12 +49,12 @@ export async function runFfmpeg(o: RunFfmpegOptions): Promise<void> {
   if (child.stdout) {
     createInterface({ input: child.stdout }).on('line', (line) => {
       const update = parser.push(line);
-      if (line.startsWith('frame=') || line.startsWith('out_time_us=')) {
-        if (line !== lastMark && !line.endsWith('=0') && !line.endsWith('N/A')) {
-          lastMark = line;
-          lastAdvance = now();
-          if (line.startsWith('frame=')) sawFrame = true;
-        }
+      const [key = '', value = ''] = line.split('=', 2).map((part) => part.trim());
+      // Each counter is compared with its own last value: ffmpeg repeats both while stuck.
+      if ((key === 'frame' || key === 'out_time_us') && value !== '0' && value !== 'N/A' && marks.get(key) !== value) {
+        marks.set(key, value);
+        lastAdvance = now();
+        if (key === 'frame') sawFrame = true;
       }
       if (update) o.onProgress(update);
     });
@@ -75,15 +75,16 @@ export async function runFfmpeg(o: RunFfmpegOptions): Promise<void> {
   timer.unref();
 
   const result = await child.finally(() => clearInterval(timer));
-  if (o.signal.aborted) throw new FfmpegError('cancelled', 'cancelled', tail);
-  if (stalled) throw new FfmpegError('stalled', describeFailure(`ffmpeg stalled (${stalled})`, tail), tail);
+  if (o.signal.aborted) throw new FfmpegError('cancelled', 'cancelled', []);
+  if (stalled) throw new FfmpegError('stalled', `ffmpeg stalled (${stalled})`, tail);
   if (result.failed) {
     if (result.exitCode === undefined && result.signal) {
-      throw new FfmpegError('signal', describeFailure(`ffmpeg was killed (${result.signal})`, tail), tail);
+      // Nobody here sent it: the kernel's out-of-memory killer or an operator did.
+      throw new FfmpegError('signal', `ffmpeg was killed by ${result.signal} (the out-of-memory killer or another process)`, tail);
     }
     if (result.exitCode === undefined) {
-      throw new FfmpegError('spawn', `cannot run ffmpeg (${o.ffmpeg}): ${result.shortMessage ?? result.message}`, tail);
+      throw new FfmpegError('spawn', `cannot run ffmpeg (${o.ffmpeg}): ${result.shortMessage ?? result.message}`, []);
     }
-    throw new FfmpegError('exit', describeFailure(`ffmpeg failed (exit code ${result.exitCode})`, tail), tail);
+    throw new FfmpegError('exit', `ffmpeg failed (exit code ${result.exitCode})`, tail);
   }
 }

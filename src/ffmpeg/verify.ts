@@ -4,11 +4,28 @@ import { probeFile } from './probe.js';
 export interface VerifyExpectations {
   durationMs: number;
   audioStreams: number;
+  /** Subtitle streams the command mapped; null or absent = not checked. */
+  subtitleStreams?: number | null | undefined;
+  /** Attachments (fonts) the command mapped; absent = not checked. */
+  attachments?: number | undefined;
+}
+
+/** Stream-count mismatches, one readable phrase each; empty when the output holds what was asked. */
+export function streamCountProblems(got: { audio: number; subtitles: number; attachments: number }, expect: VerifyExpectations): string[] {
+  const problems: string[] = [];
+  const check = (what: string, have: number, want: number | null | undefined) => {
+    if (want !== null && want !== undefined && have !== want) problems.push(`${have} ${what}, expected ${want}`);
+  };
+  check('audio streams', got.audio, expect.audioStreams);
+  check('subtitle streams', got.subtitles, expect.subtitleStreams);
+  check('attachments', got.attachments, expect.attachments);
+  return problems;
 }
 
 /**
  * D11: the new file must have a video stream, a duration within max(2 s, 1 %) of the source, the
- * same number of audio streams, and an end that decodes. Throws with the reason otherwise.
+ * same number of audio streams, the subtitles and attachments the command kept, and an end that
+ * decodes. Throws with the reason otherwise.
  */
 export async function verifyOutput(tools: { ffmpeg: string; ffprobe: string }, path: string, expect: VerifyExpectations, signal: AbortSignal): Promise<{ size: number }> {
   const probe = await probeFile(tools.ffprobe, path, signal).catch((error: Error) => {
@@ -18,12 +35,14 @@ export async function verifyOutput(tools: { ffmpeg: string; ffprobe: string }, p
   if (expect.durationMs > 0) {
     const tolerance = Math.max(2000, expect.durationMs * 0.01);
     if (Math.abs(probe.duration_ms - expect.durationMs) > tolerance) {
-      throw new Error(`output check failed: duration ${fmt(probe.duration_ms)} differs from the source's ${fmt(expect.durationMs)}`);
+      throw new Error(`output check failed: the output lasts ${fmt(probe.duration_ms)}, the source ${fmt(expect.durationMs)} (is the source cut short or damaged?)`);
     }
   }
-  if (probe.audio.length !== expect.audioStreams) {
-    throw new Error(`output check failed: ${probe.audio.length} audio streams, the source has ${expect.audioStreams}`);
-  }
+  const problems = streamCountProblems(
+    { audio: probe.audio.length, subtitles: probe.subtitles.length, attachments: probe.attachments.length },
+    expect,
+  );
+  if (problems.length > 0) throw new Error(`output check failed: ${problems.join(', ')}`);
   // Decode the last seconds: a truncated or broken tail shows up as an error here.
   const tail = await execa(tools.ffmpeg, ['-v', 'error', '-xerror', '-sseof', '-3', '-i', path, '-map', '0:v:0', '-f', 'null', '-'], {
     reject: false,

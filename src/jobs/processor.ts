@@ -1,14 +1,14 @@
 import { unlink } from 'node:fs/promises';
 import type { Settings } from '../config/index.js';
-import { buildTranscodeCommand } from '../ffmpeg/args.js';
+import { buildTranscodeCommand, type TranscodeCommand } from '../ffmpeg/args.js';
 import { type Attempt, describeAttempt, planAttempts } from '../ffmpeg/attempts.js';
 import type { EncoderInfo } from '../ffmpeg/encoders.js';
-import { FfmpegError } from '../ffmpeg/failure.js';
+import { fallbackReason, finalError, runWithFallback } from '../ffmpeg/fallback.js';
 import { finalizeOutput } from '../ffmpeg/finalize.js';
 import { presetBase } from '../ffmpeg/presets.js';
 import { probeFile } from '../ffmpeg/probe.js';
 import { runFfmpeg } from '../ffmpeg/run.js';
-import { verifyOutput } from '../ffmpeg/verify.js';
+import { type VerifyExpectations, verifyOutput } from '../ffmpeg/verify.js';
 import type { Logger } from '../log.js';
 import type { ProbeResult } from '../media/probe-parse.js';
 import { formatBytes } from '../util/format.js';
@@ -18,7 +18,12 @@ import type { Job } from './types.js';
 export interface ProcessorDeps {
   queue: Queue;
   settings: () => Settings;
-  encoders: { best(codec: 'hevc' | 'av1'): EncoderInfo; available(): EncoderInfo[] };
+  encoders: {
+    best(codec: 'hevc' | 'av1'): EncoderInfo;
+    available(): EncoderInfo[];
+    /** Resolves when startup detection has finished; jobs wait so they do not start on a guess. */
+    ready?(): Promise<void>;
+  };
   log: Logger;
   now?: () => number;
 }
@@ -37,13 +42,13 @@ export async function processJob(job: Job, tempPath: string, signal: AbortSignal
   try {
     await transcode(job, tempPath, signal, deps);
   } catch (error) {
+    await removeTemp();
     if (signal.aborted) return;
     const message = error instanceof Error ? error.message : String(error);
     log.warn({ job: job.id, path: job.input_path, err: message }, 'job failed');
     queue.fail(job.id, message);
   } finally {
-    // Whatever happened (done, failed, stopped), no temp file outlives the job. After a finalize
-    // the temp file has been moved away, so this finds nothing.
+    // A cancel, pause or shutdown returns early with ffmpeg's partial output still there.
     await removeTemp();
   }
 }
@@ -58,79 +63,100 @@ async function transcode(job: Job, tempPath: string, signal: AbortSignal, deps: 
     throw new Error(`cannot read the input file: ${error.message}`);
   });
   if (!probe.video) throw new Error('the input file has no video stream');
+  await deps.encoders.ready?.();
+  if (signal.aborted) return;
 
   const tonemapping = settings.tonemap_hdr && probe.video.is_hdr;
-  const best = deps.encoders.best(preset.codec);
-  const attempts = planAttempts(best, deps.encoders.available(), job, tonemapping);
-  const quality = preset.codec === 'hevc' ? settings.quality_hevc : settings.quality_av1;
-  const failures: string[] = [];
-  let used: Attempt | undefined;
-
-  for (const attempt of attempts) {
-    if (signal.aborted) return;
-    const { args, droppedSubtitleCodecs } = buildTranscodeCommand({
+  const plan = planAttempts(deps.encoders.best(preset.codec), deps.encoders.available(), job, tonemapping);
+  const command = (a: Attempt): TranscodeCommand =>
+    buildTranscodeCommand({
       input: job.input_path,
       output: tempPath,
-      encoder: attempt.encoder,
+      encoder: a.encoder,
       maxHeight: preset.max_height,
-      source: { ...job, height: probe.video.height, bitrate: probe.bitrate },
-      quality,
+      source: { ...job, height: probe.video?.height, bitrate: probe.bitrate },
+      quality: preset.codec === 'hevc' ? settings.quality_hevc : settings.quality_av1,
       qualityMod: 0,
-      softwareDecode: attempt.softwareDecode,
+      softwareDecode: a.softwareDecode,
       tonemap: tonemapping ? { algorithm: settings.tonemap_algorithm } : null,
       outputFormat: settings.output_format,
       streams: streamsOf(probe),
     });
-    if (droppedSubtitleCodecs.length > 0) {
-      log.info({ job: job.id, codecs: droppedSubtitleCodecs }, 'dropping subtitle streams MKV cannot hold');
-    }
-    const fields = {
-      encoder: attempt.encoder.accel,
-      is_hardware: attempt.encoder.accel !== 'none',
-      encoder_name: attempt.encoder.encoder,
-      ...(failures.length > 0 ? { fallback_reason: failures.join('; ') } : {}),
-    };
-    queue.patch(job.id, fields);
-    if (failures.length > 0) queue.progress(job.id, { progress: 0, speed: 0, eta: '' }, true);
-    log.info({ job: job.id, attempt: describeAttempt(attempt), args }, 'running ffmpeg');
-    try {
+  const first = plan[0] && command(plan[0]);
+  if (first && first.droppedSubtitleCodecs.length > 0) {
+    log.info({ job: job.id, path: job.input_path, codecs: first.droppedSubtitleCodecs }, 'dropping subtitle streams MKV cannot hold');
+  }
+
+  let expected = first?.expectedStreams;
+  const outcome = await runWithFallback(
+    plan,
+    signal,
+    async (attempt, failures) => {
+      const { args, expectedStreams } = command(attempt);
+      expected = expectedStreams;
+      // The job shows the encoder now running, so after a fallback it names the one that made the output (D12).
+      queue.patch(job.id, {
+        encoder: attempt.encoder.accel,
+        is_hardware: attempt.encoder.accel !== 'none',
+        encoder_name: attempt.encoder.encoder,
+        ...(failures.length > 0 ? { fallback_reason: fallbackReason(failures) } : {}),
+      });
+      // A new attempt starts from the beginning of the file: say so at once rather than let the bar sit.
+      if (failures.length > 0) queue.progress(job.id, { progress: 0, speed: 0, eta: '' }, true);
+      log.info({ job: job.id, attempt: describeAttempt(attempt), args }, 'running ffmpeg');
       await runFfmpeg({
         ffmpeg: tools.ffmpeg,
         args,
         signal,
         durationMs: probe.duration_ms,
-        frameRate: probe.video.frame_rate,
+        frameRate: probe.video?.frame_rate ?? 0,
         stallTimeoutMs: settings.stall_timeout_secs * 1000,
         ...(attempt.softwareDecode ? {} : { firstFrameTimeoutMs: settings.first_frame_timeout_secs * 1000 }),
         ...(deps.now ? { now: deps.now } : {}),
         onProgress: (u) => queue.progress(job.id, u),
       });
-      used = attempt;
-      break;
-    } catch (error) {
-      if (signal.aborted || (error instanceof FfmpegError && error.kind === 'cancelled')) return;
-      const message = (error as Error).message;
-      failures.push(`${describeAttempt(attempt)} failed: ${message}`);
-      log.warn({ job: job.id, attempt: describeAttempt(attempt), err: message }, 'ffmpeg attempt failed');
+    },
+    async (failure) => {
+      log.warn({ job: job.id, attempt: describeAttempt(failure.attempt), err: failure.message }, 'ffmpeg attempt failed');
       await unlink(tempPath).catch(() => undefined);
-    }
+    },
+  );
+  if (!outcome.ok) {
+    if (outcome.cancelled) return;
+    throw new Error(finalError(outcome.failures));
   }
-  if (!used) {
-    const last = failures[failures.length - 1] ?? 'no encoder could be tried';
-    throw new Error(failures.length > 1 ? `all ${failures.length} attempts failed; last: ${last}` : last);
+  if (outcome.failures.length > 0) {
+    log.warn({ job: job.id, encoder: outcome.used.encoder.encoder, why: fallbackReason(outcome.failures) }, `job fell back to ${describeAttempt(outcome.used)}`);
   }
-  if (failures.length > 0) log.warn({ job: job.id, encoder: used.encoder.encoder, why: failures }, 'job fell back to another encoder');
 
-  const { size } = await verifyOutput(tools, tempPath, { durationMs: probe.duration_ms, audioStreams: probe.audio.length }, signal);
+  const expect = {
+    durationMs: probe.duration_ms,
+    audioStreams: probe.audio.length,
+    subtitleStreams: expected?.subtitles ?? probe.subtitles.length,
+    attachments: expected?.attachments,
+  };
+  await finish(job, tempPath, signal, deps, { tools, expect, format: settings.output_format });
+}
+
+/** D11 checks, the size rule, then the safe swap. `format` is the one the temp file was written in. */
+async function finish(
+  job: Job,
+  tempPath: string,
+  signal: AbortSignal,
+  deps: ProcessorDeps,
+  o: { tools: { ffmpeg: string; ffprobe: string }; expect: VerifyExpectations; format: 'mkv' | 'mp4' },
+): Promise<void> {
+  const { queue, log } = deps;
+  const { size } = await verifyOutput(o.tools, tempPath, o.expect, signal);
   if (signal.aborted) return;
   // Settings read at finalize time, so a change made while the job ran applies (upstream §5.14).
-  const now = deps.settings();
-  if (size >= job.input_size && !now.keep_larger_files) {
+  const settings = deps.settings();
+  if (size >= job.input_size && !settings.keep_larger_files) {
     await unlink(tempPath).catch(() => undefined);
     queue.skip(job.id, `Output larger than original (${formatBytes(size)} > ${formatBytes(job.input_size)})`);
     return;
   }
-  const result = await finalizeOutput({ input: job.input_path, temp: tempPath, format: settings.output_format, handling: now.original_handling });
+  const result = await finalizeOutput({ input: job.input_path, temp: tempPath, format: o.format, handling: settings.original_handling });
   // The file is in place: report it even if a stop raced with the last rename.
   queue.complete(job.id, { output_path: result.outputPath, output_size: result.size });
   log.info({ job: job.id, output: result.outputPath, saved: job.input_size - result.size }, 'job complete');

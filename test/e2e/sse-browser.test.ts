@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
