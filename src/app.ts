@@ -3,19 +3,30 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname } from 'node:path';
+import { browseRoutes } from './api/browse-routes.js';
+import { configRoutes } from './api/config-routes.js';
+import { encoderRoutes } from './api/encoder-routes.js';
 import { metaRoutes } from './api/meta-routes.js';
 import { jobRoutes } from './api/routes.js';
 import { createHttpApp } from './api/server.js';
+import { Browser } from './browse/browser.js';
 import type { SettingsStore } from './config/index.js';
-import { detectSoftwareEncoders, EncoderRegistry } from './ffmpeg/registry.js';
+import { runCommand } from './ffmpeg/command.js';
+import { detectEncoders } from './ffmpeg/detect.js';
+import { probeFile } from './ffmpeg/probe.js';
+import { EncoderRegistry } from './ffmpeg/registry.js';
+import { listRenderNodes } from './ffmpeg/render-nodes.js';
 import { createIdFactory } from './jobs/job.js';
 import { WorkerPool } from './jobs/pool.js';
 import { processJob } from './jobs/processor.js';
 import { Queue } from './jobs/queue.js';
-import { inWindow } from './jobs/schedule.js';
+import { scheduleAllows, scheduleChanged } from './jobs/schedule.js';
 import { JobService } from './jobs/service.js';
 import { removeLeftovers, tempPathFor } from './jobs/tempfiles.js';
 import type { Logger } from './log.js';
+import { loadNotifyFlag } from './notify/flag.js';
+import { CompletionNotifier } from './notify/notifier.js';
+import { PushoverClient } from './notify/pushover.js';
 import { JobStore } from './store/store.js';
 import { VERSION } from './version.js';
 
@@ -26,8 +37,12 @@ export interface AppOptions {
   /** SSE keepalive (D6, default 15 s) and per-client buffer bound. */
   sseKeepaliveMs?: number;
   sseMaxBufferedBytes?: number;
+  /** How often the pool looks at the schedule window again (default 30 s, upstream's). */
+  scheduleRecheckMs?: number;
   /** Media roots that may be created when missing (the built-in default only). */
   createMissingMedia?: boolean;
+  /** Where VAAPI render nodes are looked for (default /dev/dri); tests point it at a plain folder. */
+  driDir?: string;
 }
 
 export interface App {
@@ -38,6 +53,8 @@ export interface App {
   readonly settings: SettingsStore;
   /** Base URL once listening, e.g. `http://127.0.0.1:8080`. */
   url(): string;
+  /** Resolves once every queued database write is committed. */
+  flush(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -64,31 +81,63 @@ export async function startApp(o: AppOptions): Promise<App> {
   }
   if (recovered.length > 0) log.info({ jobs: recovered.map((j) => j.id) }, 'jobs that were running are pending again');
 
-  const encoders = new EncoderRegistry();
-  encoders.set(await detectSoftwareEncoders(s.ffmpeg_path), clock());
-  log.info({ encoders: encoders.available().map((e) => e.encoder) }, 'encoders detected');
+  // Encoder detection (D15) runs in the background; jobs and GET /api/encoders wait for it.
+  const encoders = new EncoderRegistry({
+    log,
+    detector: (signal) =>
+      detectEncoders({
+        ffmpeg: settings.get().ffmpeg_path,
+        run: runCommand,
+        renderNodes: () => listRenderNodes(o.driDir ?? '/dev/dri'),
+        platform: process.platform,
+        signal,
+        clock,
+      }),
+  });
+  encoders.start();
 
   const pool = new WorkerPool({
     queue,
     log,
     tempPathFor: (job) => tempPathFor(tempDir(), job.input_path, settings.get().output_format),
-    canStart: () => {
-      const cur = settings.get();
-      return !cur.schedule_enabled || inWindow(clock().getHours(), cur.schedule_start_hour, cur.schedule_end_hour);
-    },
+    canStart: () => scheduleAllows(settings.get(), clock()),
+    ...(o.scheduleRecheckMs ? { recheckMs: o.scheduleRecheckMs } : {}),
     process: (job, temp, signal) => processJob(job, temp, signal, { queue, settings: () => settings.get(), encoders, log }),
   });
   const service = new JobService({ queue, pool, settings, encoders, nextId: createIdFactory(clock), clock, log });
   settings.on('change', (next, previous) => {
     if (next.log_level !== previous.log_level) log.level = next.log_level;
-    if (next.workers !== previous.workers && next.workers !== pool.runningCount()) void pool.resize(next.workers);
+    if (next.workers !== previous.workers) void pool.resize(next.workers);
+    // A different ffmpeg has different encoders.
+    if (next.ffmpeg_path !== previous.ffmpeg_path) void encoders.detect().catch(() => undefined);
+  });
+
+  // Settings API, browsing, notifications (issue 4).
+  const notifyFlag = await loadNotifyFlag(store);
+  const pushover = new PushoverClient(() => {
+    const cur = settings.get();
+    return { url: cur.pushover_url, user: cur.pushover_user_key, token: cur.pushover_app_token };
+  });
+  const notifier = new CompletionNotifier({ view: queue, emit: (event) => queue.emit(event), flag: notifyFlag, pushover, log });
+  notifier.start();
+  const browser = new Browser({
+    roots: () => settings.get().media_paths,
+    probe: (path, signal) => probeFile(settings.get().ffprobe_path, path, signal),
+  });
+  const unwatchBrowse = browser.watch(queue);
+  settings.on('change', (next, previous) => {
+    // A moved or disabled window may allow a start now rather than at the pool's next look.
+    if (scheduleChanged(next, previous)) pool.kick();
   });
 
   const http = createHttpApp({
     log,
     token: () => settings.get().api_token,
     routers: [
-      metaRoutes({ view: queue, encoders, version: VERSION, startedAt: Date.now(), now: Date.now }),
+      metaRoutes({ view: queue, version: VERSION, startedAt: Date.now(), now: Date.now }),
+      encoderRoutes({ encoders }),
+      configRoutes({ settings, notifyFlag, pushover, encoders, version: VERSION }),
+      browseRoutes({ browser }),
       jobRoutes({
         view: queue,
         actions: service,
@@ -120,10 +169,15 @@ export async function startApp(o: AppOptions): Promise<App> {
     encoders,
     settings,
     url: () => url,
+    flush: () => store.flush(),
     stop: () => {
       stopping ??= (async () => {
         await service.close();
+        await encoders.close();
         await pool.stop();
+        unwatchBrowse();
+        await notifier.stop();
+        await browser.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

@@ -1,10 +1,20 @@
 import { EventEmitter } from 'node:events';
 import { resolve } from 'node:path';
-import { formatIssues, type SettingKey, type Settings, settingsSchema } from './schema.js';
+import { checkSettings, type SettingKey, type Settings } from './schema.js';
 import { readSettingsFile, settingsPath, writeSettingsFile } from './settings-file.js';
 import { coerce, parseCommandLine, readEnvironment } from './sources.js';
 
-export { formatIssues, type SettingKey, type Settings, settingsSchema } from './schema.js';
+export {
+  checkSettings,
+  formatIssues,
+  LOG_LEVELS,
+  QUALITY_RANGES,
+  SETTING_KEYS,
+  type SettingKey,
+  type Settings,
+  settingsSchema,
+  TONEMAP_ALGORITHMS,
+} from './schema.js';
 export { helpText } from './sources.js';
 
 export class ConfigError extends Error {
@@ -61,6 +71,7 @@ export class SettingsStore extends EventEmitter<{ change: [Settings, Settings] }
   readonly overrides: Readonly<Record<string, unknown>>;
   readonly dataDir: string;
   private readonly cwd: string;
+  private updating: Promise<unknown> = Promise.resolve();
 
   private constructor(file: Record<string, unknown>, overrides: Record<string, unknown>, dataDir: string, cwd: string) {
     super();
@@ -83,23 +94,38 @@ export class SettingsStore extends EventEmitter<{ change: [Settings, Settings] }
     return key in this.overrides;
   }
 
-  /** Validates `{...file, ...patch, ...overrides}`; on success saves the file and applies. */
-  async update(patch: Partial<Record<SettingKey, unknown>>): Promise<Settings> {
-    const nextFile = { ...this.fileValues, ...patch };
-    const next = this.validate({ ...nextFile, ...this.overrides });
-    await writeSettingsFile(settingsPath(this.dataDir), nextFile);
-    const previous = this.current;
-    this.fileValues = nextFile;
-    this.current = next;
-    this.emit('change', next, previous);
-    return next;
+  /** The problems `update(patch)` would report; empty when it would succeed. Changes nothing. */
+  check(patch: Partial<Record<SettingKey, unknown>>): string[] {
+    const checked = checkSettings({ ...this.fileValues, ...patch, ...this.overrides });
+    return checked.ok ? [] : checked.problems;
+  }
+
+  /**
+   * Validates `{...file, ...patch, ...overrides}` as a whole; on success saves the file, then
+   * applies and emits `change`. Nothing changes when validation or the write fails. Updates run
+   * one at a time so two concurrent requests can't lose each other's fields.
+   */
+  update(patch: Partial<Record<SettingKey, unknown>>): Promise<Settings> {
+    const run = this.updating.then(async () => {
+      const nextFile = { ...this.fileValues, ...patch };
+      const next = this.validate({ ...nextFile, ...this.overrides });
+      await writeSettingsFile(settingsPath(this.dataDir), nextFile);
+      const previous = this.current;
+      this.fileValues = nextFile;
+      this.current = next;
+      this.emit('change', next, previous);
+      return next;
+    });
+    this.updating = run.catch(() => undefined);
+    return run;
   }
 
   private validate(values: Record<string, unknown>): Settings {
-    const parsed = settingsSchema.safeParse(values);
-    if (!parsed.success) throw new ConfigError(formatIssues(parsed.error));
-    const settings = parsed.data;
-    settings.media_paths = settings.media_paths.map((p) => resolve(this.cwd, p));
+    const checked = checkSettings(values);
+    if (!checked.ok) throw new ConfigError(checked.problems);
+    const settings = checked.settings;
+    // Absolute, without duplicates: every path check compares against these (D17).
+    settings.media_paths = [...new Set(settings.media_paths.map((p) => resolve(this.cwd, p)))];
     if (settings.temp_path) settings.temp_path = resolve(this.cwd, settings.temp_path);
     return settings;
   }

@@ -11,58 +11,55 @@ export const TONEMAP_ALGORITHMS = [
   'gamma',
 ] as const;
 
+/** Quality overrides (the issue's ranges, upstream's documented ones); 0 = the encoder's default. */
+export const QUALITY_RANGES = { hevc: { min: 15, max: 40 }, av1: { min: 20, max: 50 } } as const;
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const quality = (range: { min: number; max: number }) =>
+  z
+    .number()
+    .int()
+    .refine((v) => v === 0 || (v >= range.min && v <= range.max));
+const topic = z.string().regex(/^[A-Za-z0-9_/-]+$/);
+
 /**
  * Every setting, with its default. One schema validates the settings file, the environment, the
- * command line and (later) PUT /api/config, and reports every error at once (D16).
+ * command line and PUT /api/config, and reports every error at once (D16).
  */
 export const settingsSchema = z
   .object({
     media_paths: z.array(z.string().min(1)).min(1).default(['./media']),
     temp_path: z.string().default(''),
-    port: z.number().int().min(0).max(65535).default(8080),
+    port: int(0, 65535).default(8080),
     host: z.string().min(1).default('0.0.0.0'),
-    workers: z.number().int().min(1).max(6).default(1),
+    workers: int(1, 6).default(1),
     log_level: z.enum(LOG_LEVELS).default('info'),
     original_handling: z.enum(['replace', 'keep']).default('replace'),
     output_format: z.enum(['mkv', 'mp4']).default('mkv'),
-    quality_hevc: z
-      .number()
-      .int()
-      .refine((v) => v === 0 || (v >= 15 && v <= 40), 'must be between 15 and 40 (or 0 for the encoder default)')
-      .default(0),
-    quality_av1: z
-      .number()
-      .int()
-      .refine((v) => v === 0 || (v >= 20 && v <= 50), 'must be between 20 and 50 (or 0 for the encoder default)')
-      .default(0),
+    quality_hevc: quality(QUALITY_RANGES.hevc).default(0),
+    quality_av1: quality(QUALITY_RANGES.av1).default(0),
     tonemap_hdr: z.boolean().default(false),
     tonemap_algorithm: z.enum(TONEMAP_ALGORITHMS).default('hable'),
     allow_same_codec: z.boolean().default(false),
     keep_larger_files: z.boolean().default(false),
-    max_concurrent_analyses: z.number().int().min(1).max(3).default(1),
+    max_concurrent_analyses: int(1, 3).default(1),
     schedule_enabled: z.boolean().default(false),
-    schedule_start_hour: z.number().int().min(0).max(23).default(22),
-    schedule_end_hour: z.number().int().min(0).max(23).default(6),
+    schedule_start_hour: int(0, 23).default(22),
+    schedule_end_hour: int(0, 23).default(6),
     pushover_user_key: z.string().default(''),
     pushover_app_token: z.string().default(''),
-    pushover_url: z.string().url().default('https://api.pushover.net/1/messages.json'),
+    pushover_url: z.url({ protocol: /^https?$/ }).default('https://api.pushover.net/1/messages.json'),
     /** Seconds without progress before ffmpeg is killed (D13). */
-    stall_timeout_secs: z.number().int().min(5).max(86400).default(120),
+    stall_timeout_secs: int(5, 86400).default(120),
     /** Seconds to the first frame on a hardware decode (D13). */
-    first_frame_timeout_secs: z.number().int().min(1).max(3600).default(10),
+    first_frame_timeout_secs: int(1, 3600).default(10),
     ffmpeg_path: z.string().min(1).default('ffmpeg'),
     ffprobe_path: z.string().min(1).default('ffprobe'),
     mqtt_url: z.string().default(''),
     mqtt_username: z.string().default(''),
     mqtt_password: z.string().default(''),
-    mqtt_base_topic: z
-      .string()
-      .regex(/^[A-Za-z0-9_/-]+$/, 'may only contain letters, digits, _, - and /')
-      .default('shrinkray'),
-    mqtt_discovery_prefix: z
-      .string()
-      .regex(/^[A-Za-z0-9_/-]+$/, 'may only contain letters, digits, _, - and /')
-      .default('homeassistant'),
+    mqtt_base_topic: topic.default('shrinkray'),
+    mqtt_discovery_prefix: topic.default('homeassistant'),
     /** Bearer token required on the API when set (D17). */
     api_token: z.string().default(''),
   })
@@ -70,11 +67,89 @@ export const settingsSchema = z
 
 export type Settings = z.infer<typeof settingsSchema>;
 export type SettingKey = keyof Settings;
+export const SETTING_KEYS = Object.keys(settingsSchema.shape) as SettingKey[];
 
-/** Readable, one-line-per-problem messages: `workers: Too big: expected number to be <=6`. */
+const whole = (min: number, max: number) => `must be a whole number between ${min} and ${max}`;
+const oneOf = (values: readonly string[]) => `must be one of: ${values.join(', ')}`;
+const BOOL = 'must be true or false';
+const STRING = 'must be a string';
+
+/**
+ * One readable sentence per setting, whatever zod check failed, so a user sees the rule rather than
+ * the validator's internals (upstream's messages read the same way).
+ */
+const MESSAGES: Record<SettingKey, string> = {
+  media_paths: 'must be a list of one or more folders',
+  temp_path: STRING,
+  port: whole(0, 65535),
+  host: 'must be a non-empty host name or address',
+  workers: whole(1, 6),
+  log_level: "must be 'debug', 'info', 'warn', or 'error'",
+  original_handling: "must be 'replace' or 'keep'",
+  output_format: "must be 'mkv' or 'mp4'",
+  quality_hevc: `${whole(QUALITY_RANGES.hevc.min, QUALITY_RANGES.hevc.max)} (or 0 for the encoder default)`,
+  quality_av1: `${whole(QUALITY_RANGES.av1.min, QUALITY_RANGES.av1.max)} (or 0 for the encoder default)`,
+  tonemap_hdr: BOOL,
+  tonemap_algorithm: oneOf(TONEMAP_ALGORITHMS),
+  allow_same_codec: BOOL,
+  keep_larger_files: BOOL,
+  max_concurrent_analyses: whole(1, 3),
+  schedule_enabled: BOOL,
+  schedule_start_hour: whole(0, 23),
+  schedule_end_hour: whole(0, 23),
+  pushover_user_key: STRING,
+  pushover_app_token: STRING,
+  pushover_url: 'must be an http:// or https:// URL',
+  stall_timeout_secs: whole(5, 86400),
+  first_frame_timeout_secs: whole(1, 3600),
+  ffmpeg_path: 'must be a non-empty command or path',
+  ffprobe_path: 'must be a non-empty command or path',
+  mqtt_url: STRING,
+  mqtt_username: STRING,
+  mqtt_password: STRING,
+  mqtt_base_topic: 'may only contain letters, digits, _, - and /',
+  mqtt_discovery_prefix: 'may only contain letters, digits, _, - and /',
+  api_token: STRING,
+};
+
+const isSettingKey = (key: unknown): key is SettingKey => typeof key === 'string' && key in MESSAGES;
+
+/** Readable, one-line-per-problem messages (`workers must be a whole number between 1 and 6`), one per setting. */
 export function formatIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => {
-    const where = issue.path.length > 0 ? issue.path.join('.') : 'settings';
-    return `${where}: ${issue.message}`;
-  });
+  const out = new Set<string>();
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.add(`${key} is not a known setting`);
+      continue;
+    }
+    const key = issue.path[0];
+    if (isSettingKey(key)) out.add(`${key} ${MESSAGES[key]}`);
+    else out.add(`${issue.path.length > 0 ? issue.path.join('.') : 'settings'}: ${issue.message}`);
+  }
+  return [...out];
+}
+
+export const SAME_HOURS_PROBLEM =
+  'schedule_start_hour and schedule_end_hour must differ (a window from an hour to the same hour would never run)';
+
+/**
+ * Checks that need several fields (D10: start == end is refused, not silently "never"). Runs on the
+ * raw values so that it is reported together with every other problem.
+ */
+function crossFieldProblems(values: Record<string, unknown>): string[] {
+  const hour = (key: 'schedule_start_hour' | 'schedule_end_hour') => settingsSchema.shape[key].safeParse(values[key]);
+  const start = hour('schedule_start_hour');
+  const end = hour('schedule_end_hour');
+  if (start.success && end.success && start.data === end.data) return [SAME_HOURS_PROBLEM];
+  return [];
+}
+
+export type Checked = { ok: true; settings: Settings } | { ok: false; problems: string[] };
+
+/** Validates a complete set of values (file + overrides, or file + patch + overrides). */
+export function checkSettings(values: Record<string, unknown>): Checked {
+  const parsed = settingsSchema.safeParse(values);
+  const problems = [...(parsed.success ? [] : formatIssues(parsed.error)), ...crossFieldProblems(values)];
+  if (problems.length > 0 || !parsed.success) return { ok: false, problems };
+  return { ok: true, settings: parsed.data };
 }
