@@ -1,0 +1,174 @@
+/** Last will, broker outages and the progress rate, against a real Mosquitto. */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { buildDiscovery, makeTopics } from '../../../src/mqtt/index.js';
+import { type Broker, startBroker } from '../../helpers/broker.js';
+import { validateDiscovery } from '../../helpers/ha-rules.js';
+import { Observer, sleep, startTestBridge } from './harness.js';
+
+const ENTITY_COUNT = buildDiscovery({
+  topics: makeTopics('x', 'homeassistant', 'x'),
+  swVersion: '1',
+}).length;
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const CHILD = fileURLToPath(new URL('./fixtures/bridge-child.ts', import.meta.url));
+
+describe('mqtt resilience (real broker)', function () {
+  this.timeout(30_000);
+  let broker: Broker;
+  const cleanup: (() => Promise<void>)[] = [];
+  before(async () => {
+    broker = await startBroker();
+  });
+  after(async () => {
+    await broker.close();
+  });
+  afterEach(async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn();
+  });
+
+  async function observe(topics: string[]): Promise<Observer> {
+    const obs = await Observer.connect(broker.url, topics);
+    cleanup.push(() => obs.end());
+    return obs;
+  }
+
+  it('last will: a dropped connection shows offline (retained), then online again after the reconnect', async () => {
+    const t = startTestBridge(broker);
+    cleanup.push(() => t.bridge.stop());
+    const obs = await observe([`${t.base}/status`]);
+    await obs.waitForLast(`${t.base}/status`, (p) => p === 'online', 'online');
+    t.client().stream.destroy(); // no DISCONNECT packet: the broker must send the will
+    const offline = await obs.waitForLast(`${t.base}/status`, (p) => p === 'offline', 'will');
+    assert.equal(offline.payload, 'offline');
+    await obs.waitForLast(`${t.base}/status`, (p) => p === 'online', 'online after reconnect');
+    assert.equal(t.bridge.connected(), true);
+  });
+
+  it('last will when the process is killed with SIGKILL', async () => {
+    const base = `srkill${process.pid}`;
+    const obs = await observe([`${base}/status`]);
+    const child: ChildProcess = spawn(
+      process.execPath,
+      ['--import', 'tsx', CHILD, broker.url, base, `kill${process.pid}`],
+      {
+        cwd: REPO,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    cleanup.push(async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+    await obs.waitForLast(`${base}/status`, (p) => p === 'online', 'child online', 15_000);
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+    await obs.waitForLast(`${base}/status`, (p) => p === 'offline', 'will after SIGKILL');
+    const late = await observe([`${base}/status`]);
+    const retained = await late.waitFor(() => true, 'retained status');
+    assert.deepEqual([retained.payload, retained.retain], ['offline', true]);
+  });
+
+  it('broker stopped and restarted while a job runs: the job finishes, everything comes back', async () => {
+    const t = startTestBridge(broker, { reconnectBackoffMs: [400, 800] });
+    cleanup.push(() => t.bridge.stop());
+    const obs = await observe([`${t.base}/status`]);
+    await obs.waitForLast(`${t.base}/status`, (p) => p === 'online', 'online');
+    const job = t.queue.add('/media/outage.mkv');
+    t.queue.start(job.id);
+    t.queue.progress(job.id, 10);
+    await sleep(50);
+    await broker.stop();
+    const began = Date.now();
+    for (let p = 11; p <= 99; p++) t.queue.progress(job.id, p);
+    t.queue.complete(job.id, 3_000_000_000);
+    assert.ok(Date.now() - began < 100, 'queue events are not slowed by a down broker');
+    assert.equal(t.bridge.connected(), false);
+    await broker.start();
+    // Retained state was lost with the broker (no persistence): the bridge must put it all back.
+    const late = await observe([`${t.base}/#`, `homeassistant/+/${t.node}/+/config`]);
+    const event = await late.waitFor(
+      (m) => m.topic === `${t.base}/event` && m.payload.includes('job_complete'),
+      'job_complete from backlog',
+      10_000,
+    );
+    assert.equal(JSON.parse(event.payload).job_id, job.id);
+    await late.waitForLast(`${t.base}/status`, (p) => p === 'online', 'online again', 10_000);
+    await late.waitForLast(
+      `${t.base}/state`,
+      (p) => JSON.parse(p).complete === 1 && JSON.parse(p).running === 0,
+      'final state',
+    );
+    await late.waitForLast(`${t.base}/job/current`, (p) => JSON.parse(p).status === 'idle', 'idle');
+    const configs = () =>
+      new Set(
+        late.messages
+          .filter((m) => m.topic.endsWith('/config') && m.payload !== '')
+          .map((m) => m.topic),
+      );
+    await late.waitFor(() => configs().size === ENTITY_COUNT, 'all discovery configs back');
+    for (const topic of configs())
+      assert.deepEqual(validateDiscovery(topic, late.last(topic)?.payload ?? '').errors, []);
+    assert.equal(JSON.parse(late.last(`${t.base}/state`)?.payload ?? '{}').session_saved_gb, 3);
+  });
+
+  it('reconnects with a growing backoff while the broker is down, and resets it once back', async () => {
+    const t = startTestBridge(broker, { reconnectBackoffMs: [100, 800] });
+    cleanup.push(() => t.bridge.stop());
+    const obs = await observe([`${t.base}/status`]);
+    await obs.waitForLast(`${t.base}/status`, (p) => p === 'online', 'online');
+    const attempts: number[] = [];
+    t.client().on('reconnect', () => attempts.push(Date.now()));
+    await broker.stop();
+    await sleep(1700);
+    // Fixed 100 ms retries would be ~17 attempts; 100, 200, 400, 800 ms gives 4.
+    assert.ok(attempts.length >= 3 && attempts.length <= 5, `${attempts.length} attempts in 1.7 s`);
+    const gaps = attempts.slice(1).map((at, i) => at - (attempts[i] ?? 0));
+    assert.ok(
+      gaps.every((gap, i) => i === 0 || gap >= (gaps[i - 1] ?? 0) - 20),
+      `gaps grow: ${gaps}`,
+    );
+    await broker.start();
+    await obs.waitForLast(`${t.base}/status`, (p) => p === 'online', 'online again', 5000);
+    assert.equal(t.client().options.reconnectPeriod, 100);
+  });
+
+  it('progress publishing stays within its rate and ends on the latest value', async () => {
+    const interval = 250;
+    const t = startTestBridge(broker, { stateIntervalMs: interval });
+    cleanup.push(() => t.bridge.stop());
+    const topic = `${t.base}/job/current`;
+    const obs = await observe([topic]);
+    await obs.waitForLast(topic, (p) => JSON.parse(p).status === 'idle', 'idle');
+    const job = t.queue.add('/media/rate.mkv');
+    t.queue.start(job.id);
+    await obs.waitForLast(topic, (p) => JSON.parse(p).status === 'transcoding', 'started');
+    const mark = obs.messages.length;
+    const began = Date.now();
+    let p = 0;
+    while (Date.now() - began < 1500) {
+      p += 0.5;
+      t.queue.progress(job.id, p);
+      await sleep(10);
+    }
+    await obs.waitForLast(
+      topic,
+      (payload) => JSON.parse(payload).progress === Math.round(p * 10) / 10,
+      'latest progress',
+      2000,
+    );
+    const updates = obs.messages.slice(mark);
+    const elapsed = (updates.at(-1)?.at ?? 0) - began;
+    assert.ok(
+      updates.length <= Math.ceil(elapsed / interval) + 1,
+      `${updates.length} updates in ${elapsed} ms`,
+    );
+    assert.ok(updates.length >= 3, `only ${updates.length} updates`);
+    for (let i = 1; i < updates.length; i++) {
+      const gap = (updates[i]?.at ?? 0) - (updates[i - 1]?.at ?? 0);
+      assert.ok(gap >= interval - 80, `gap of ${gap} ms between progress publishes`);
+    }
+  });
+});
