@@ -24,6 +24,8 @@ import { scheduleAllows, scheduleChanged } from './jobs/schedule.js';
 import { JobService } from './jobs/service.js';
 import { removeLeftovers, tempPathFor } from './jobs/tempfiles.js';
 import type { Logger } from './log.js';
+import { resolveInsideRoots } from './media/roots.js';
+import { startMqtt } from './mqtt/start.js';
 import { loadNotifyFlag } from './notify/flag.js';
 import { CompletionNotifier } from './notify/notifier.js';
 import { PushoverClient } from './notify/pushover.js';
@@ -41,6 +43,8 @@ export interface AppOptions {
   scheduleRecheckMs?: number;
   /** Media roots that may be created when missing (the built-in default only). */
   createMissingMedia?: boolean;
+  /** fetch for the Supervisor API (tests stand in for it). */
+  fetchImpl?: typeof fetch;
   /** Where VAAPI render nodes are looked for (default /dev/dri); tests point it at a plain folder. */
   driDir?: string;
 }
@@ -76,8 +80,11 @@ export async function startApp(o: AppOptions): Promise<App> {
   const store = await JobStore.open(settings.dataDir, (error) => log.error({ err: error }, 'database write failed'));
   const { queue, recovered } = await Queue.load({ store, clock });
   for (const job of recovered) {
-    if (job.temp_path) await unlink(job.temp_path).catch(() => undefined);
-    await removeLeftovers(dirname(job.input_path));
+    if (job.temp_path && dirname(job.temp_path) === tempDir()) await unlink(job.temp_path).catch(() => undefined);
+    // A crash during finalize can leave a hidden staged file beside the original; only look in
+    // folders that are still inside a media root (D17).
+    const folder = await resolveInsideRoots(dirname(job.input_path), s.media_paths);
+    if (folder.ok) await removeLeftovers(folder.path);
   }
   if (recovered.length > 0) log.info({ jobs: recovered.map((j) => j.id) }, 'jobs that were running are pending again');
 
@@ -161,6 +168,11 @@ export async function startApp(o: AppOptions): Promise<App> {
 
   pool.start(s.workers);
 
+  // Home Assistant over MQTT (issue 5): a subscriber like SSE; a missing broker changes nothing else.
+  const mqtt = await startMqtt({ settings: s, view: queue, actions: service, encoders, store, log, version: VERSION, ...(o.fetchImpl ? { fetchImpl: o.fetchImpl } : {}) });
+  // A re-detection changes the encoder entity: a `stats` event makes the mirrors republish state.
+  const unwatchEncoders = encoders.onChange(() => queue.emit({ type: 'stats' }));
+
   let stopping: Promise<void> | undefined;
   return {
     queue,
@@ -175,6 +187,8 @@ export async function startApp(o: AppOptions): Promise<App> {
         await service.close();
         await encoders.close();
         await pool.stop();
+        unwatchEncoders();
+        await mqtt?.stop();
         unwatchBrowse();
         await notifier.stop();
         await browser.close();

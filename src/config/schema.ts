@@ -60,6 +60,14 @@ export const settingsSchema = z
     mqtt_password: z.string().default(''),
     mqtt_base_topic: topic.default('shrinkray'),
     mqtt_discovery_prefix: topic.default('homeassistant'),
+    /** Minimum seconds between MQTT state publishes per topic (D7); job starts and ends go out at once. */
+    mqtt_state_interval_secs: int(1, 3600).default(5),
+    /** The Home Assistant Supervisor's API (add-on mode; tests point it at a stand-in). */
+    supervisor_url: z.url({ protocol: /^https?$/ }).default('http://supervisor'),
+    /** Set by the Supervisor for add-ons (`SUPERVISOR_TOKEN`); enables MQTT service discovery. */
+    supervisor_token: z.string().default(''),
+    /** Where people reach this service; the MQTT device's "Visit" link outside Home Assistant. */
+    public_url: z.string().default(''),
     /** Bearer token required on the API when set (D17). */
     api_token: z.string().default(''),
   })
@@ -109,6 +117,10 @@ const MESSAGES: Record<SettingKey, string> = {
   mqtt_password: STRING,
   mqtt_base_topic: 'may only contain letters, digits, _, - and /',
   mqtt_discovery_prefix: 'may only contain letters, digits, _, - and /',
+  mqtt_state_interval_secs: whole(1, 3600),
+  supervisor_url: 'must be an http:// or https:// URL',
+  supervisor_token: STRING,
+  public_url: STRING,
   api_token: STRING,
 };
 

@@ -57,6 +57,8 @@ export function readEnvironment(env: NodeJS.ProcessEnv): {
     if (raw === undefined || raw === '') continue;
     values[key] = Array.isArray(DEFAULTS[key]) ? raw.split(delimiter).filter(Boolean) : raw;
   }
+  // The Supervisor gives every add-on its token under this fixed name.
+  if (values.supervisor_token === undefined && env.SUPERVISOR_TOKEN) values.supervisor_token = env.SUPERVISOR_TOKEN;
   const dataDir = env.SHRINKRAY_DATA;
   return dataDir ? { dataDir, values } : { values };
 }

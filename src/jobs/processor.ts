@@ -11,6 +11,7 @@ import { runFfmpeg } from '../ffmpeg/run.js';
 import { type VerifyExpectations, verifyOutput } from '../ffmpeg/verify.js';
 import type { Logger } from '../log.js';
 import type { ProbeResult } from '../media/probe-parse.js';
+import { resolveInsideRoots } from '../media/roots.js';
 import { formatBytes } from '../util/format.js';
 import type { Queue } from './queue.js';
 import type { Job } from './types.js';
@@ -59,6 +60,11 @@ async function transcode(job: Job, tempPath: string, signal: AbortSignal, deps: 
   if (!preset || preset.is_smart_shrink) throw new Error(`unknown preset: ${job.preset_id}`);
   const settings = deps.settings();
   const tools = { ffmpeg: settings.ffmpeg_path, ffprobe: settings.ffprobe_path };
+  // D17 at the moment of touching the file: the roots may have changed since the job was queued,
+  // or a folder may have been swapped for a symlink that leads elsewhere.
+  const where = await resolveInsideRoots(job.input_path, settings.media_paths);
+  if (!where.ok) throw new Error(`refusing to transcode ${job.input_path}: ${where.reason}`);
+  if (where.path !== job.input_path) throw new Error(`refusing to transcode ${job.input_path}: it now leads to ${where.path}`);
   const probe = await probeFile(tools.ffprobe, job.input_path, signal).catch((error: Error) => {
     throw new Error(`cannot read the input file: ${error.message}`);
   });
