@@ -34,6 +34,10 @@ const BAD: Record<string, unknown[]> = {
   mqtt_password: [1],
   mqtt_base_topic: ['a b', 'x#', ''],
   mqtt_discovery_prefix: ['home+assistant'],
+  mqtt_state_interval_secs: [0, 3601, 1.5],
+  supervisor_url: ['supervisor', 'ftp://supervisor'],
+  supervisor_token: [1],
+  public_url: [false],
   api_token: [1],
 };
 
