@@ -24,6 +24,7 @@ import { scheduleAllows, scheduleChanged } from './jobs/schedule.js';
 import { JobService } from './jobs/service.js';
 import { removeLeftovers, tempPathFor } from './jobs/tempfiles.js';
 import type { Logger } from './log.js';
+import { ProbeMemo } from './media/probe-memo.js';
 import { resolveInsideRoots } from './media/roots.js';
 import { startMqtt } from './mqtt/start.js';
 import { loadNotifyFlag } from './notify/flag.js';
@@ -103,15 +104,16 @@ export async function startApp(o: AppOptions): Promise<App> {
   });
   encoders.start();
 
+  const probes = new ProbeMemo((path, signal) => probeFile(settings.get().ffprobe_path, path, signal));
   const pool = new WorkerPool({
     queue,
     log,
     tempPathFor: (job) => tempPathFor(tempDir(), job.input_path, settings.get().output_format),
     canStart: () => scheduleAllows(settings.get(), clock()),
     ...(o.scheduleRecheckMs ? { recheckMs: o.scheduleRecheckMs } : {}),
-    process: (job, temp, signal) => processJob(job, temp, signal, { queue, settings: () => settings.get(), encoders, log }),
+    process: (job, temp, signal) => processJob(job, temp, signal, { queue, settings: () => settings.get(), encoders, log, probes }),
   });
-  const service = new JobService({ queue, pool, settings, encoders, nextId: createIdFactory(clock), clock, log });
+  const service = new JobService({ queue, pool, settings, encoders, probes, nextId: createIdFactory(clock), clock, log });
   settings.on('change', (next, previous) => {
     if (next.log_level !== previous.log_level) log.level = next.log_level;
     if (next.workers !== previous.workers) void pool.resize(next.workers);

@@ -28,9 +28,13 @@ export function streamCountProblems(got: { audio: number; subtitles: number; att
  * decodes. Throws with the reason otherwise.
  */
 export async function verifyOutput(tools: { ffmpeg: string; ffprobe: string }, path: string, expect: VerifyExpectations, signal: AbortSignal): Promise<{ size: number }> {
-  const probe = await probeFile(tools.ffprobe, path, signal).catch((error: Error) => {
+  // The probe and the tail decode are independent: run them together (it saves a process start).
+  const tailRun = decodeTail(tools.ffmpeg, path, signal);
+  const probe = await probeFile(tools.ffprobe, path, signal).catch(async (error: Error) => {
+    await tailRun;
     throw new Error(`output check failed: ${error.message}`);
   });
+  const tail = await tailRun;
   if (!probe.video) throw new Error('output check failed: the output has no video stream');
   if (expect.durationMs > 0) {
     const tolerance = Math.max(2000, expect.durationMs * 0.01);
@@ -43,18 +47,21 @@ export async function verifyOutput(tools: { ffmpeg: string; ffprobe: string }, p
     expect,
   );
   if (problems.length > 0) throw new Error(`output check failed: ${problems.join(', ')}`);
-  // Decode the last seconds: a truncated or broken tail shows up as an error here.
-  const tail = await execa(tools.ffmpeg, ['-v', 'error', '-xerror', '-sseof', '-3', '-i', path, '-map', '0:v:0', '-f', 'null', '-'], {
-    reject: false,
-    timeout: 120_000,
-    cancelSignal: signal,
-    stdin: 'ignore',
-  });
   if (tail.failed) {
     const why = String(tail.stderr ?? '').trim().split('\n').slice(-2).join(' | ');
     throw new Error(`output check failed: the end of the output does not decode${why ? ` (${why})` : ''}`);
   }
   return { size: probe.size };
+}
+
+/** Decodes the last seconds: a truncated or broken tail shows up as an error here. */
+function decodeTail(ffmpeg: string, path: string, signal: AbortSignal) {
+  return execa(ffmpeg, ['-v', 'error', '-xerror', '-sseof', '-3', '-i', path, '-map', '0:v:0', '-f', 'null', '-'], {
+    reject: false,
+    timeout: 120_000,
+    cancelSignal: signal,
+    stdin: 'ignore',
+  });
 }
 
 const fmt = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;

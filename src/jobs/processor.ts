@@ -6,10 +6,10 @@ import type { EncoderInfo } from '../ffmpeg/encoders.js';
 import { fallbackReason, finalError, runWithFallback } from '../ffmpeg/fallback.js';
 import { finalizeOutput } from '../ffmpeg/finalize.js';
 import { presetBase } from '../ffmpeg/presets.js';
-import { probeFile } from '../ffmpeg/probe.js';
 import { runFfmpeg } from '../ffmpeg/run.js';
 import { type VerifyExpectations, verifyOutput } from '../ffmpeg/verify.js';
 import type { Logger } from '../log.js';
+import type { ProbeMemo } from '../media/probe-memo.js';
 import type { ProbeResult } from '../media/probe-parse.js';
 import { resolveInsideRoots } from '../media/roots.js';
 import { formatBytes } from '../util/format.js';
@@ -26,6 +26,8 @@ export interface ProcessorDeps {
     ready?(): Promise<void>;
   };
   log: Logger;
+  /** The discovery probe is reused when the file has not changed since. */
+  probes: Pick<ProbeMemo, 'get'>;
   now?: () => number;
 }
 
@@ -65,7 +67,7 @@ async function transcode(job: Job, tempPath: string, signal: AbortSignal, deps: 
   const where = await resolveInsideRoots(job.input_path, settings.media_paths);
   if (!where.ok) throw new Error(`refusing to transcode ${job.input_path}: ${where.reason}`);
   if (where.path !== job.input_path) throw new Error(`refusing to transcode ${job.input_path}: it now leads to ${where.path}`);
-  const probe = await probeFile(tools.ffprobe, job.input_path, signal).catch((error: Error) => {
+  const probe = await deps.probes.get(job.input_path, signal).catch((error: Error) => {
     throw new Error(`cannot read the input file: ${error.message}`);
   });
   if (!probe.video) throw new Error('the input file has no video stream');

@@ -3,10 +3,10 @@ import type { SettingsStore } from '../config/index.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import type { EncoderInfo } from '../ffmpeg/encoders.js';
 import { type PresetBase, presetBase } from '../ffmpeg/presets.js';
-import { probeFile } from '../ffmpeg/probe.js';
 import type { Logger } from '../log.js';
 import { discoverFiles, mapLimit } from '../media/discover.js';
 import { isCandidateVideo } from '../media/files.js';
+import type { ProbeMemo } from '../media/probe-memo.js';
 import type { ProbeResult } from '../media/probe-parse.js';
 import { resolveInsideRoots } from '../media/roots.js';
 import type { QueueActions } from './actions.js';
@@ -21,6 +21,8 @@ export interface ServiceDeps {
   pool: WorkerPool;
   settings: SettingsStore;
   encoders: { best(codec: 'hevc' | 'av1'): EncoderInfo };
+  /** Probes files (and remembers the results for the job's start). */
+  probes: ProbeMemo;
   nextId: () => string;
   clock: () => Date;
   log: Logger;
@@ -101,7 +103,7 @@ export class JobService implements QueueActions {
     if (active) throw conflict(`the file already has an active job: ${active}`);
     let probe: ProbeResult;
     try {
-      probe = await probeFile(this.d.settings.get().ffprobe_path, where.path);
+      probe = await this.d.probes.fresh(where.path);
     } catch (error) {
       throw badRequest(`failed to probe file: ${(error as Error).message}`);
     }
@@ -211,7 +213,7 @@ export class JobService implements QueueActions {
     let lastSent = 0;
     queue.emit({ type: 'discovery_progress', probed: 0, total });
     const probes = await mapLimit(files, this.d.probeConcurrency ?? 4, async (file) => {
-      const result = await probeFile(this.d.settings.get().ffprobe_path, file, signal).then(
+      const result = await this.d.probes.fresh(file, signal).then(
         (probe) => ({ probe }),
         (error: Error) => ({ error: error.message }),
       );
