@@ -1,3 +1,4 @@
+import { isAv1, isHevc } from '../media/codecs.js';
 import type { ProbeResult } from '../media/probe-parse.js';
 
 /** `video_info` of a browse entry: upstream's probe fields (§9), plus our HDR details. */
@@ -25,8 +26,6 @@ export interface VideoInfo {
   color_space: string;
 }
 
-const HEVC = new Set(['hevc', 'h265', 'x265']);
-const AV1 = new Set(['av1', 'libaom-av1', 'libsvtav1']);
 
 export function toVideoInfo(path: string, probe: ProbeResult): VideoInfo {
   const v = probe.video;
@@ -43,8 +42,8 @@ export function toVideoInfo(path: string, probe: ProbeResult): VideoInfo {
     height: v?.height ?? 0,
     bitrate: probe.bitrate,
     frame_rate: v?.frame_rate ?? 0,
-    is_hevc: HEVC.has(codec),
-    is_av1: AV1.has(codec),
+    is_hevc: isHevc(codec),
+    is_av1: isAv1(codec),
     profile: v?.profile ?? '',
     pix_fmt: v?.pix_fmt ?? '',
     bit_depth: v?.bit_depth ?? 0,

@@ -1,7 +1,5 @@
 import type { PresetBase } from '../ffmpeg/presets.js';
-
-const HEVC = new Set(['hevc', 'h265', 'x265']);
-const AV1 = new Set(['av1', 'libaom-av1', 'libsvtav1']);
+import { isAv1, isHevc } from '../media/codecs.js';
 
 /** Upstream-behaviour §3.5: why a new job is skipped at creation, or undefined. */
 export function skipReason(
@@ -14,8 +12,8 @@ export function skipReason(
     return height > 0 && height <= preset.max_height ? `File is already ${preset.max_height}p or smaller` : undefined;
   }
   if (allowSameCodec) return undefined;
-  const codec = (source.video_codec ?? '').toLowerCase();
-  if (preset.codec === 'hevc' && HEVC.has(codec)) return 'File is already encoded in HEVC';
-  if (preset.codec === 'av1' && AV1.has(codec)) return 'File is already encoded in AV1';
+  const codec = source.video_codec;
+  if (preset.codec === 'hevc' && isHevc(codec)) return 'File is already encoded in HEVC';
+  if (preset.codec === 'av1' && isAv1(codec)) return 'File is already encoded in AV1';
   return undefined;
 }
