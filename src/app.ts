@@ -1,11 +1,11 @@
 import { mkdir, stat, unlink } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname } from 'node:path';
+import { peerMiddleware, tokenMiddleware } from './api/auth.js';
 import { browseRoutes } from './api/browse-routes.js';
 import { configRoutes } from './api/config-routes.js';
 import { encoderRoutes } from './api/encoder-routes.js';
+import { close, listen } from './api/listen.js';
 import { metaRoutes } from './api/meta-routes.js';
 import { jobRoutes } from './api/routes.js';
 import { createHttpApp } from './api/server.js';
@@ -58,6 +58,8 @@ export interface App {
   readonly settings: SettingsStore;
   /** Base URL once listening, e.g. `http://127.0.0.1:8080`. */
   url(): string;
+  /** The direct API listener's URL when `api_port` is set. */
+  apiUrl(): string | undefined;
   /** Resolves once every queued database write is committed. */
   flush(): Promise<void>;
   stop(): Promise<void>;
@@ -139,34 +141,25 @@ export async function startApp(o: AppOptions): Promise<App> {
     if (scheduleChanged(next, previous)) pool.kick();
   });
 
-  const http = createHttpApp({
-    log,
-    token: () => settings.get().api_token,
-    routers: [
-      metaRoutes({ view: queue, version: VERSION, startedAt: Date.now(), now: Date.now }),
-      encoderRoutes({ encoders }),
-      configRoutes({ settings, notifyFlag, pushover, encoders, version: VERSION }),
-      browseRoutes({ browser }),
-      jobRoutes({
-        view: queue,
-        actions: service,
-        sse: { keepaliveMs: o.sseKeepaliveMs ?? 15_000, maxBufferedBytes: o.sseMaxBufferedBytes ?? 4 * 1024 * 1024 },
-      }),
-    ],
-  });
-  const server: Server = createServer(http.callback());
-  server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(s.port, s.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
-  log.info({ url, media: s.media_paths, data: settings.dataDir, temp: tempDir(), workers: s.workers }, 'shrinkray listening');
+  const routers = [
+    metaRoutes({ view: queue, version: VERSION, startedAt: Date.now(), now: Date.now }),
+    encoderRoutes({ encoders }),
+    configRoutes({ settings, notifyFlag, pushover, encoders, version: VERSION }),
+    browseRoutes({ browser }),
+    jobRoutes({
+      view: queue,
+      actions: service,
+      sse: { keepaliveMs: o.sseKeepaliveMs ?? 15_000, maxBufferedBytes: o.sseMaxBufferedBytes ?? 4 * 1024 * 1024 },
+    }),
+  ];
+  // D17: the main listener is either the add-on's ingress (only the Supervisor's proxy may talk to
+  // it) or a plain listener guarded by the token when one is set; the direct API port always needs it.
+  const token = () => settings.get().api_token;
+  const mainGuard = s.allowed_peers.length > 0 ? peerMiddleware(() => settings.get().allowed_peers) : tokenMiddleware(token);
+  const main = await listen(createHttpApp({ log, guard: mainGuard, routers }).callback(), s.port, s.host);
+  const api = s.api_port > 0 ? await listen(createHttpApp({ log, guard: tokenMiddleware(token), routers }).callback(), s.api_port, s.host) : undefined;
+  const url = main.url;
+  log.info({ url, api: api?.url, media: s.media_paths, data: settings.dataDir, temp: tempDir(), workers: s.workers }, 'shrinkray listening');
 
   pool.start(s.workers);
 
@@ -183,6 +176,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     encoders,
     settings,
     url: () => url,
+    apiUrl: () => api?.url,
     flush: () => store.flush(),
     stop: () => {
       stopping ??= (async () => {
@@ -194,10 +188,7 @@ export async function startApp(o: AppOptions): Promise<App> {
         unwatchBrowse();
         await notifier.stop();
         await browser.close();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
+        await Promise.all([close(main.server), api ? close(api.server) : undefined]);
         await store.close();
         log.info('stopped');
       })();

@@ -26,3 +26,23 @@ export function tokenMiddleware(token: () => string) {
     return next();
   };
 }
+
+/** `::ffff:172.30.32.2` and `172.30.32.2` are the same peer. */
+export const normalisePeer = (address: string | undefined): string => (address ?? '').replace(/^::ffff:/, '');
+
+/**
+ * D17: with allowed peers set (the add-on's ingress answers only the Supervisor's proxy), anyone
+ * else gets 403. The health check stays open for the container's own HEALTHCHECK on loopback.
+ */
+export function peerMiddleware(peers: () => readonly string[]) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const allowed = peers();
+    if (allowed.length === 0 || ctx.path === '/api/health') return next();
+    if (!allowed.includes(normalisePeer(ctx.req.socket.remoteAddress))) {
+      ctx.status = 403;
+      ctx.body = { error: 'this port only answers Home Assistant ingress' };
+      return;
+    }
+    return next();
+  };
+}

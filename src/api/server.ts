@@ -1,14 +1,13 @@
 import type Router from '@koa/router';
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
 import type { Logger } from '../log.js';
-import { tokenMiddleware } from './auth.js';
 import { errorMiddleware } from './errors.js';
 
-/** The Koa app: error mapping first, then auth, then every router given, then 404/405 as JSON. */
-export function createHttpApp(o: { log: Logger; token: () => string; routers: Router[] }): Koa {
+/** The Koa app: error mapping first, then the listener's guard, then every router, then 404/405 as JSON. */
+export function createHttpApp(o: { log: Logger; guard: Middleware; routers: Router[] }): Koa {
   const app = new Koa();
   app.use(errorMiddleware(o.log));
-  app.use(tokenMiddleware(o.token));
+  app.use(o.guard);
   for (const router of o.routers) {
     app.use(router.routes());
     app.use(router.allowedMethods());

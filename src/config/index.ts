@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { resolve } from 'node:path';
+import { readAddonOptions } from './addon.js';
 import { checkSettings, type SettingKey, type Settings } from './schema.js';
 import { readSettingsFile, settingsPath, writeSettingsFile } from './settings-file.js';
 import { coerce, parseCommandLine, readEnvironment } from './sources.js';
@@ -57,7 +58,12 @@ export async function loadConfig(input: {
   const file = await readSettingsFile(settingsPath(dataDir)).catch((error: Error) => {
     throw new ConfigError([error.message]);
   });
-  const overrides = { ...coerce(env.values), ...coerce(cli.values) };
+  // Add-on options are overrides like flags (never written back, read-only through the API), and
+  // the environment and flags still win over them.
+  const addon = cli.addonOptions ? await readAddonOptions(resolve(input.cwd, cli.addonOptions), dataDir).catch((error: Error) => {
+    throw new ConfigError([error.message]);
+  }) : {};
+  const overrides = { ...addon, ...coerce(env.values), ...coerce(cli.values) };
   return { help: false, version: false, dataDir, settings: SettingsStore.fromValues(file, overrides, dataDir, input.cwd) };
 }
 

@@ -70,6 +70,10 @@ export const settingsSchema = z
     public_url: z.string().default(''),
     /** Bearer token required on the API when set (D17). */
     api_token: z.string().default(''),
+    /** When not empty, the main listener answers only these peers (the add-on's ingress: 172.30.32.2). */
+    allowed_peers: z.array(z.union([z.ipv4(), z.ipv6()])).default([]),
+    /** A second listener for direct API access (0 = none); it always requires `api_token`. */
+    api_port: int(0, 65535).default(0),
   })
   .strict();
 
@@ -122,6 +126,8 @@ const MESSAGES: Record<SettingKey, string> = {
   supervisor_token: STRING,
   public_url: STRING,
   api_token: STRING,
+  allowed_peers: 'must be a list of IP addresses',
+  api_port: whole(0, 65535),
 };
 
 const isSettingKey = (key: unknown): key is SettingKey => typeof key === 'string' && key in MESSAGES;
@@ -152,8 +158,13 @@ function crossFieldProblems(values: Record<string, unknown>): string[] {
   const hour = (key: 'schedule_start_hour' | 'schedule_end_hour') => settingsSchema.shape[key].safeParse(values[key]);
   const start = hour('schedule_start_hour');
   const end = hour('schedule_end_hour');
-  if (start.success && end.success && start.data === end.data) return [SAME_HOURS_PROBLEM];
-  return [];
+  const problems: string[] = [];
+  if (start.success && end.success && start.data === end.data) problems.push(SAME_HOURS_PROBLEM);
+  // D17: a direct API port is never open without a token.
+  if (typeof values.api_port === 'number' && values.api_port > 0 && !values.api_token) {
+    problems.push('api_port needs api_token: the direct API port is never open without a token');
+  }
+  return problems;
 }
 
 export type Checked = { ok: true; settings: Settings } | { ok: false; problems: string[] };

@@ -22,6 +22,8 @@ export interface CommandLine {
   help: boolean;
   version: boolean;
   dataDir?: string;
+  /** The Supervisor's options file (`/data/options.json`) when running as an add-on. */
+  addonOptions?: string;
   /** Raw string values per setting; coerced and validated with everything else. */
   values: Partial<Record<SettingKey, string | string[]>>;
 }
@@ -31,6 +33,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean' },
     data: { type: 'string' },
+    'addon-options': { type: 'string' },
   };
   for (const key of KEYS) {
     options[flagName(key)] = Array.isArray(DEFAULTS[key])
@@ -40,6 +43,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   const { values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
   const result: CommandLine = { help: values.help === true, version: values.version === true, values: {} };
   if (typeof values.data === 'string') result.dataDir = values.data;
+  if (typeof values['addon-options'] === 'string') result.addonOptions = values['addon-options'];
   for (const key of KEYS) {
     const value = values[flagName(key)];
     if (typeof value === 'string' || Array.isArray(value)) result.values[key] = value as string | string[];

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mapAddonOptions, readAddonOptions } from '../../../src/config/addon.js';
+import { checkSettings } from '../../../src/config/index.js';
+import { readEnvironment } from '../../../src/config/sources.js';
+
+describe('add-on options → settings', () => {
+  it('fixes the ingress listener and passes the options that are set', () => {
+    assert.deepEqual(mapAddonOptions({ media_paths: ['/media', '/share/videos'], log_level: 'debug', mqtt_url: '', api_token: '' }), {
+      port: 8099,
+      host: '0.0.0.0',
+      allowed_peers: ['172.30.32.2'],
+      temp_path: '/data/tmp',
+      media_paths: ['/media', '/share/videos'],
+      log_level: 'debug',
+    });
+  });
+
+  it('a token opens the direct API port (8080 unless another is given)', () => {
+    assert.equal(mapAddonOptions({ api_token: 'secret-token' }).api_port, 8080);
+    assert.equal(mapAddonOptions({ api_token: 'secret-token', api_port: 9000 }).api_port, 9000);
+    assert.equal(mapAddonOptions({ api_port: 9000 }).api_port, undefined);
+  });
+
+  it('the mapped settings validate, and a direct port without a token does not', () => {
+    const mapped = mapAddonOptions({ media_paths: ['/media'], api_token: 't' });
+    assert.equal(checkSettings(mapped).ok, true);
+    const bad = checkSettings({ api_port: 8080 });
+    assert.equal(bad.ok, false);
+    assert.match(bad.ok ? '' : bad.problems.join(), /api_port needs api_token/);
+    const peers = checkSettings({ allowed_peers: ['not-an-ip'] });
+    assert.equal(peers.ok, false);
+  });
+
+  it('reads /data/options.json, and says which file is broken', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'addon-'));
+    try {
+      await writeFile(join(dir, 'options.json'), JSON.stringify({ media_paths: ['/media'] }));
+      assert.deepEqual((await readAddonOptions(join(dir, 'options.json'))).media_paths, ['/media']);
+      await writeFile(join(dir, 'bad.json'), '{');
+      await assert.rejects(readAddonOptions(join(dir, 'bad.json')), /cannot read the add-on options .*bad\.json/);
+      await writeFile(join(dir, 'list.json'), '[]');
+      await assert.rejects(readAddonOptions(join(dir, 'list.json')), /expected a JSON object/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('takes the Supervisor token from SUPERVISOR_TOKEN', () => {
+    assert.equal(readEnvironment({ SUPERVISOR_TOKEN: 'abc' }).values.supervisor_token, 'abc');
+    assert.equal(readEnvironment({ SUPERVISOR_TOKEN: 'abc', SHRINKRAY_SUPERVISOR_TOKEN: 'def' }).values.supervisor_token, 'def');
+  });
+});
