@@ -1,7 +1,7 @@
 import { mkdir, stat, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname } from 'node:path';
-import { peerMiddleware, tokenMiddleware } from './api/auth.js';
+import { peerMiddleware, sameOriginMiddleware, tokenMiddleware } from './api/auth.js';
 import { browseRoutes } from './api/browse-routes.js';
 import { configRoutes } from './api/config-routes.js';
 import { encoderRoutes } from './api/encoder-routes.js';
@@ -113,7 +113,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     tempPathFor: (job) => tempPathFor(tempDir(), job.input_path, settings.get().output_format),
     canStart: () => scheduleAllows(settings.get(), clock()),
     ...(o.scheduleRecheckMs ? { recheckMs: o.scheduleRecheckMs } : {}),
-    process: (job, temp, signal) => processJob(job, temp, signal, { queue, settings: () => settings.get(), encoders, log, probes }),
+    process: (job, temp, signal, hooks) => processJob(job, temp, signal, { queue, settings: () => settings.get(), encoders, log, probes, onFinalizing: hooks.finalizing }),
   });
   const service = new JobService({ queue, pool, settings, encoders, probes, nextId: createIdFactory(clock), clock, log });
   settings.on('change', (next, previous) => {
@@ -155,9 +155,9 @@ export async function startApp(o: AppOptions): Promise<App> {
   // D17: the main listener is either the add-on's ingress (only the Supervisor's proxy may talk to
   // it) or a plain listener guarded by the token when one is set; the direct API port always needs it.
   const token = () => settings.get().api_token;
-  const mainGuard = s.allowed_peers.length > 0 ? peerMiddleware(() => settings.get().allowed_peers) : tokenMiddleware(token);
-  const main = await listen(createHttpApp({ log, guard: mainGuard, routers }).callback(), s.port, s.host);
-  const api = s.api_port > 0 ? await listen(createHttpApp({ log, guard: tokenMiddleware(token), routers }).callback(), s.api_port, s.host) : undefined;
+  const mainGuard = s.allowed_peers.length > 0 ? [peerMiddleware(() => settings.get().allowed_peers)] : [sameOriginMiddleware(), tokenMiddleware(token)];
+  const main = await listen(createHttpApp({ log, guards: mainGuard, routers }).callback(), s.port, s.host);
+  const api = s.api_port > 0 ? await listen(createHttpApp({ log, guards: [sameOriginMiddleware(), tokenMiddleware(token)], routers }).callback(), s.api_port, s.host) : undefined;
   const url = main.url;
   log.info({ url, api: api?.url, media: s.media_paths, data: settings.dataDir, temp: tempDir(), workers: s.workers }, 'shrinkray listening');
 

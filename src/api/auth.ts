@@ -46,3 +46,26 @@ export function peerMiddleware(peers: () => readonly string[]) {
     return next();
   };
 }
+
+/**
+ * Any web page can make a browser send a plain POST to a LAN address. Browsers mark such requests
+ * with an `Origin` header: a state-changing request from another origin is refused, so a page on
+ * the internet cannot queue, clear or pause jobs here. Tools (curl, scripts, Home Assistant) send no
+ * Origin and are not affected.
+ */
+export function sameOriginMiddleware() {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const origin = ctx.get('origin');
+    if (!origin || ['GET', 'HEAD', 'OPTIONS'].includes(ctx.method)) return next();
+    let host = '';
+    try {
+      host = new URL(origin).host;
+    } catch {
+      // `Origin: null` (sandboxed frames, file://) is never our page.
+    }
+    const forwarded = ctx.get('x-forwarded-host');
+    if (host !== '' && (host === ctx.get('host') || host === forwarded)) return next();
+    ctx.status = 403;
+    ctx.body = { error: 'cross-site request refused' };
+  };
+}

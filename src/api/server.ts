@@ -4,10 +4,10 @@ import type { Logger } from '../log.js';
 import { errorMiddleware } from './errors.js';
 
 /** The Koa app: error mapping first, then the listener's guard, then every router, then 404/405 as JSON. */
-export function createHttpApp(o: { log: Logger; guard: Middleware; routers: Router[] }): Koa {
+export function createHttpApp(o: { log: Logger; guards: Middleware[]; routers: Router[] }): Koa {
   const app = new Koa();
   app.use(errorMiddleware(o.log));
-  app.use(o.guard);
+  for (const guard of o.guards) app.use(guard);
   for (const router of o.routers) {
     app.use(router.routes());
     app.use(router.allowedMethods());

@@ -22,7 +22,6 @@ export function streamJobs(ctx: Context, view: QueueView, opts: SseOptions): voi
   ctx.req.socket.setTimeout(0);
   ctx.compress = false;
   const sse = new SSETransform(ctx);
-  ctx.set('Access-Control-Allow-Origin', '*');
   ctx.status = 200;
   ctx.body = sse;
 

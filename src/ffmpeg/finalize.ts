@@ -28,6 +28,14 @@ async function exists(path: string): Promise<boolean> {
   return stat(path).then(() => true, () => false);
 }
 
+/** `<file>.old`, or `<file>.old.1`, `.old.2`… when taken. None of them is ever discovered as a video. */
+export async function freeBackupName(input: string): Promise<string> {
+  for (let n = 0; ; n++) {
+    const name = n === 0 ? `${input}.old` : `${input}.old.${n}`;
+    if (!(await exists(name))) return name;
+  }
+}
+
 /**
  * D11: the verified temp file is moved (or copied, across filesystems) into the destination folder
  * under a hidden name, fsynced, given the original's mtime and renamed into place. Only then is the
@@ -56,8 +64,8 @@ export async function finalizeOutput(o: {
     await utimes(staging, original.atime, original.mtime);
     await fsyncPath(staging, 'r+');
     if (o.handling === 'keep') {
-      const backup = `${o.input}.old`;
-      await unlink(backup).catch(() => undefined);
+      // An existing backup may be the true original of an earlier transcode: never replace it.
+      const backup = await freeBackupName(o.input);
       // A hard link keeps the original reachable under both names until the new file is in place.
       await link(o.input, backup).catch(async () => copyFile(o.input, backup));
     }

@@ -6,7 +6,7 @@ import type { Job } from './types.js';
 export interface PoolDeps {
   queue: Queue;
   /** Runs one job already marked running; must settle (never reject) when the signal aborts. */
-  process: (job: Job, tempPath: string, signal: AbortSignal) => Promise<void>;
+  process: (job: Job, tempPath: string, signal: AbortSignal, hooks: { finalizing: () => void }) => Promise<void>;
   tempPathFor: (job: Job) => string;
   /** The schedule window (D10): false holds new starts back; running jobs go on. */
   canStart: () => boolean;
@@ -20,6 +20,8 @@ interface Running {
   controller: AbortController;
   done: Promise<void>;
   reason?: StopReason;
+  /** The new file is being put in place: nothing may stop this job now (D11). */
+  finalizing: boolean;
 }
 
 /**
@@ -65,10 +67,15 @@ export class WorkerPool {
     });
   }
 
+  /** True while a job's output is being put in place; such a job can no longer be stopped. */
+  isFinalizing(id: string): boolean {
+    return this.running.get(id)?.finalizing === true;
+  }
+
   /** Cancels a running job: the queue marks it cancelled at once, ffmpeg is killed, temp removed. */
   cancelRunning(id: string): boolean {
     const entry = this.running.get(id);
-    if (!entry) return false;
+    if (!entry || entry.finalizing) return false;
     entry.reason = 'cancel';
     entry.controller.abort(new Error('cancelled'));
     return true;
@@ -118,10 +125,14 @@ export class WorkerPool {
 
   private launch(job: Job, tempPath: string): void {
     const controller = new AbortController();
-    const entry: Running = { job, controller, done: Promise.resolve() };
+    const entry: Running = { job, controller, done: Promise.resolve(), finalizing: false };
     this.running.set(job.id, entry);
     entry.done = this.deps
-      .process(job, tempPath, controller.signal)
+      .process(job, tempPath, controller.signal, {
+        finalizing: () => {
+          entry.finalizing = true;
+        },
+      })
       .catch((error: unknown) => {
         // process() handles its own failures; reaching this is a bug, but the job must not hang.
         this.deps.log.error({ err: error, job: job.id }, 'job processor threw');
@@ -136,7 +147,11 @@ export class WorkerPool {
   /** Requeues the `count` most recently created running jobs, newest first so the oldest ends first. */
   private async requeueNewest(count: number): Promise<number> {
     if (count <= 0) return 0;
-    const newestFirst = [...this.running.values()].sort((a, b) => compareIds(b.job.id, a.job.id)).slice(0, count);
+    // A job putting its file in place finishes on its own; requeuing it would redo finished work.
+    const newestFirst = [...this.running.values()]
+      .filter((e) => !e.finalizing)
+      .sort((a, b) => compareIds(b.job.id, a.job.id))
+      .slice(0, count);
     let requeued = 0;
     for (const entry of newestFirst) {
       entry.reason = 'requeue';

@@ -26,6 +26,11 @@ export interface ProcessorDeps {
     ready?(): Promise<void>;
   };
   log: Logger;
+  /**
+   * Called (synchronously) just before the new file is put in place. From then on the job can no
+   * longer be stopped: the pool and the service leave it to finish (D11).
+   */
+  onFinalizing?: () => void;
   /** The discovery probe is reused when the file has not changed since. */
   probes: Pick<ProbeMemo, 'get'>;
   now?: () => number;
@@ -164,8 +169,9 @@ async function finish(
     queue.skip(job.id, `Output larger than original (${formatBytes(size)} > ${formatBytes(job.input_size)})`);
     return;
   }
+  if (signal.aborted) return;
+  deps.onFinalizing?.();
   const result = await finalizeOutput({ input: job.input_path, temp: tempPath, format: o.format, handling: settings.original_handling });
-  // The file is in place: report it even if a stop raced with the last rename.
   queue.complete(job.id, { output_path: result.outputPath, output_size: result.size });
   log.info({ job: job.id, output: result.outputPath, saved: job.input_size - result.size }, 'job complete');
 }

@@ -137,6 +137,9 @@ export class Queue implements QueueView {
     if (opts.single || jobs.length === 1) {
       for (const job of jobs) this.emit({ type: job.status === 'skipped' ? 'skipped' : 'added', job: { ...job } });
     } else this.emit({ type: 'jobs_added', count: jobs.length });
+    // A file that could not even be probed is a failed job: say so like any other failure, so
+    // notifications and Home Assistant's job_failed event see it.
+    for (const job of jobs) if (job.status === 'failed') this.emit({ type: 'failed', job: { ...job } });
   }
 
   /** pending → running. Returns false when the job is no longer pending. */

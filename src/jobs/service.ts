@@ -77,6 +77,7 @@ export class JobService implements QueueActions {
     const job = this.d.queue.get(id);
     if (!job) throw notFound('job not found');
     if (TERMINAL_STATUSES.has(job.status)) throw conflict(`job already in terminal state: ${job.status}`);
+    if (this.d.pool.isFinalizing(id)) throw conflict('job is finishing: its new file is being put in place and it can no longer be cancelled');
     const cancelled = this.d.queue.cancel(id);
     if (!cancelled) throw conflict(`job already in terminal state: ${this.d.queue.get(id)?.status ?? 'removed'}`);
     this.d.pool.cancelRunning(id);
@@ -100,7 +101,7 @@ export class JobService implements QueueActions {
     const where = await resolveInsideRoots(old.input_path, this.d.settings.get().media_paths);
     if (!where.ok) throw badRequest(`file no longer exists or is not allowed: ${old.input_path} (${where.reason})`);
     const active = this.d.queue.activeJobFor(where.path);
-    if (active) throw conflict(`the file already has an active job: ${active}`);
+    if (active) throw badRequest(`the file already has a pending or running job: ${active}`);
     let probe: ProbeResult;
     try {
       probe = await this.d.probes.fresh(where.path);
@@ -149,7 +150,12 @@ export class JobService implements QueueActions {
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 6) {
       throw badRequest('workers must be an integer between 1 and 6');
     }
-    if (!this.d.settings.isOverridden('workers')) await this.d.settings.update({ workers: n });
+    // Like PUT /api/config: a value fixed by a flag, the environment or an add-on option stays fixed.
+    if (this.d.settings.isOverridden('workers')) {
+      if (n !== this.d.settings.get().workers) throw badRequest('workers is set by a command-line flag or environment variable and cannot be changed here');
+      return { workers: n };
+    }
+    await this.d.settings.update({ workers: n });
     await this.d.pool.resize(n);
     return { workers: n };
   }

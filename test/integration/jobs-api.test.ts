@@ -159,6 +159,9 @@ describe('Jobs API (real HTTP, real ffprobe, real SQLite)', function () {
       const failed = (await jobsNow()).find((j) => j.input_path === bad);
       assert.equal(failed.status, 'failed');
       assert.match(failed.error, /^cannot read the video: ffprobe failed: .+/);
+      // announced like any failure, so notifications and Home Assistant's job_failed see it
+      const event = await sse.waitFor((e) => e.type === 'failed', 'failed event');
+      assert.equal(event.job.id, failed.id);
     });
 
     it('a folder without videos still reports discovery_progress 0/0 and adds nothing', async () => {
@@ -289,6 +292,19 @@ describe('Jobs API (real HTTP, real ffprobe, real SQLite)', function () {
       assert.deepEqual((await get(t.url, '/api/jobs')).body, { jobs: [], stats });
     });
 
+    it('refuses state changes from another web origin (a page cannot drive the queue through the browser)', async () => {
+      const evil = await fetch(`${t.url}/api/jobs/clear`, { method: 'POST', headers: { origin: 'http://evil.example' } });
+      assert.equal(evil.status, 403);
+      assert.deepEqual(await evil.json(), { error: 'cross-site request refused' });
+      const sandboxed = await fetch(`${t.url}/api/queue/resume`, { method: 'POST', headers: { origin: 'null' } });
+      assert.equal(sandboxed.status, 403);
+      assert.equal((await get(t.url, '/api/queue')).body.paused, true, 'nothing changed');
+      const own = await fetch(`${t.url}/api/jobs/clear`, { method: 'POST', headers: { origin: t.url } });
+      assert.equal(own.status, 200);
+      const reading = await fetch(`${t.url}/api/jobs`, { headers: { origin: 'http://evil.example' } });
+      assert.equal(reading.headers.get('access-control-allow-origin'), null, 'no CORS: other sites cannot read');
+    });
+
     it('health answers; unknown routes are JSON 404; wrong methods are JSON 405', async () => {
       const health = await get(t.url, '/api/health');
       assert.equal(health.status, 200);
@@ -304,5 +320,20 @@ describe('Jobs API (real HTTP, real ffprobe, real SQLite)', function () {
     it('nothing is ever written outside the media, data and temp folders', async () => {
       assert.deepEqual((await readdir(t.root)).sort(), ['data', 'media', 'temp']);
     });
+  });
+});
+
+describe('a worker count fixed by a flag or the environment', () => {
+  it('stays fixed: the same value is fine, another one is a 400', async () => {
+    const t = await startTestApp({ overrides: { workers: 2 } });
+    try {
+      assert.deepEqual((await post(t.url, '/api/queue/workers', { workers: 2 })).body, { workers: 2 });
+      const res = await post(t.url, '/api/queue/workers', { workers: 3 });
+      assert.equal(res.status, 400);
+      assert.match(res.body.error, /workers is set by a command-line flag/);
+      assert.equal((await get(t.url, '/api/queue')).body.workers, 2);
+    } finally {
+      await t.dispose();
+    }
   });
 });

@@ -160,7 +160,8 @@ describe('job lifecycle (real ffmpeg transcodes)', function () {
   });
 
   it('two workers run two jobs at once; shrinking to one requeues the newer', async () => {
-    await start({ workers: 2 });
+    await start();
+    assert.deepEqual((await post(t.url, '/api/queue/workers', { workers: 2 })).body, { workers: 2 });
     const dir = join(t.media, 'two');
     await clips.copyTo(await clips.slow(), join(dir, 'a.mkv'));
     await clips.copyTo(await clips.slow(), join(dir, 'b.mkv'));

@@ -95,3 +95,29 @@ describe('finalize (D11: originals are sacred)', () => {
     assert.deepEqual((await readdir(temp)).sort(), ['x.mkv', 'x.shrinkray.tmp.mkv']);
   });
 });
+
+describe('keep mode never replaces an earlier backup', () => {
+  it('uses .old, then .old.1, .old.2', async () => {
+    const { mkdtemp, mkdir, writeFile, readFile, readdir, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { finalizeOutput } = await import('../../../src/ffmpeg/finalize.js');
+    const dir = await mkdtemp(join(tmpdir(), 'keep-'));
+    try {
+      await mkdir(join(dir, 't'));
+      const input = join(dir, 'a.mkv');
+      await writeFile(input, 'ORIGINAL');
+      for (const [n, content] of [[1, 'FIRST'], [2, 'SECOND'], [3, 'THIRD']] as const) {
+        const temp = join(dir, 't', `a.${String(n).repeat(16)}.shrinkray.tmp.mkv`);
+        await writeFile(temp, content);
+        await finalizeOutput({ input, temp, format: 'mkv', handling: 'keep' });
+      }
+      assert.deepEqual((await readdir(dir)).sort(), ['a.mkv', 'a.mkv.old', 'a.mkv.old.1', 'a.mkv.old.2', 't']);
+      assert.equal(await readFile(join(dir, 'a.mkv.old'), 'utf8'), 'ORIGINAL');
+      assert.equal(await readFile(join(dir, 'a.mkv.old.1'), 'utf8'), 'FIRST');
+      assert.equal(await readFile(join(dir, 'a.mkv'), 'utf8'), 'THIRD');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
