@@ -46,6 +46,8 @@ export interface AppOptions {
   createMissingMedia?: boolean;
   /** fetch for the Supervisor API (tests stand in for it). */
   fetchImpl?: typeof fetch;
+  /** Delays between Supervisor MQTT look-ups after a miss (tests use short ones). */
+  mqttRetryMs?: readonly number[];
   /** Where VAAPI render nodes are looked for (default /dev/dri); tests point it at a plain folder. */
   driDir?: string;
 }
@@ -164,7 +166,7 @@ export async function startApp(o: AppOptions): Promise<App> {
   pool.start(s.workers);
 
   // Home Assistant over MQTT (issue 5): a subscriber like SSE; a missing broker changes nothing else.
-  const mqtt = await startMqtt({ settings: s, view: queue, actions: service, encoders, store, log, version: VERSION, ...(o.fetchImpl ? { fetchImpl: o.fetchImpl } : {}) });
+  const mqtt = await startMqtt({ settings: s, view: queue, actions: service, encoders, store, log, version: VERSION, ...(o.fetchImpl ? { fetchImpl: o.fetchImpl } : {}) }, o.mqttRetryMs);
   // A re-detection changes the encoder entity: a `stats` event makes the mirrors republish state.
   const unwatchEncoders = encoders.onChange(() => queue.emit({ type: 'stats' }));
 
@@ -184,7 +186,7 @@ export async function startApp(o: AppOptions): Promise<App> {
         await encoders.close();
         await pool.stop();
         unwatchEncoders();
-        await mqtt?.stop();
+        await mqtt.stop();
         unwatchBrowse();
         await notifier.stop();
         await browser.close();

@@ -33,37 +33,78 @@ async function addonIngressUrl(s: Settings, fetchImpl: typeof fetch): Promise<st
   }
 }
 
+export interface MqttHandle {
+  /** Stops the bridge (publishing `offline`) or the pending Supervisor look-ups. */
+  stop(): Promise<void>;
+  /** The running bridge, once a broker is known. */
+  bridge(): MqttBridge | undefined;
+}
+
+/** Supervisor look-ups after a miss: the Mosquitto add-on may start after us, or be installed later. */
+const RETRY_MS: readonly number[] = [5_000, 10_000, 30_000, 60_000];
+
 /**
- * Finds the broker (settings, else the Supervisor's MQTT service) and starts the bridge. MQTT off,
- * or no broker found, is a log line and `undefined`: nothing else depends on MQTT.
+ * Finds the broker (settings, else the Supervisor's MQTT service) and starts the bridge. MQTT off
+ * is a log line: nothing else depends on MQTT. A Supervisor without an MQTT service yet is asked
+ * again in the background (5 s, 10 s, 30 s, then every minute) until it has one.
  */
-export async function startMqtt(d: StartMqttDeps): Promise<MqttBridge | undefined> {
+export async function startMqtt(d: StartMqttDeps, retryMs: readonly number[] = RETRY_MS): Promise<MqttHandle> {
   const s = d.settings;
   const fetchImpl = d.fetchImpl ?? fetch;
-  const resolution = await resolveMqttOptions(
-    {
-      url: s.mqtt_url,
-      username: s.mqtt_username,
-      password: s.mqtt_password,
-      baseTopic: s.mqtt_base_topic,
-      discoveryPrefix: s.mqtt_discovery_prefix,
-      supervisorUrl: s.supervisor_url,
-      supervisorToken: s.supervisor_token,
+  let bridge: MqttBridge | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let attempt = 0;
+
+  const tryStart = async (): Promise<void> => {
+    const resolution = await resolveMqttOptions(
+      {
+        url: s.mqtt_url,
+        username: s.mqtt_username,
+        password: s.mqtt_password,
+        baseTopic: s.mqtt_base_topic,
+        discoveryPrefix: s.mqtt_discovery_prefix,
+        supervisorUrl: s.supervisor_url,
+        supervisorToken: s.supervisor_token,
+      },
+      fetchImpl,
+    );
+    if (stopped) return;
+    if (resolution.options) {
+      bridge = await launch(d, resolution.options, resolution.source, fetchImpl);
+      return;
+    }
+    if (resolution.source !== 'supervisor') {
+      d.log.info({ reason: resolution.reason }, 'MQTT is off');
+      return;
+    }
+    const delay = retryMs[Math.min(attempt, retryMs.length - 1)] ?? 60_000;
+    attempt += 1;
+    if (attempt === 1) d.log.warn({ reason: resolution.reason, retry_secs: delay / 1000 }, 'no MQTT broker yet; asking the Supervisor again later');
+    timer = setTimeout(() => void tryStart(), delay);
+    timer.unref();
+  };
+  await tryStart();
+  return {
+    bridge: () => bridge,
+    stop: async () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await bridge?.stop();
     },
-    fetchImpl,
-  );
-  if (!resolution.options) {
-    d.log.info({ reason: resolution.reason }, 'MQTT is off');
-    return undefined;
-  }
+  };
+}
+
+async function launch(d: StartMqttDeps, found: { url: string; username?: string; password?: string }, source: string, fetchImpl: typeof fetch): Promise<MqttBridge> {
+  const s = d.settings;
   let instanceId = await d.store.getMeta<string>('instance_id');
   if (!instanceId) {
     instanceId = randomBytes(4).toString('hex');
     d.store.setMeta('instance_id', instanceId);
   }
   const configurationUrl = s.supervisor_token ? await addonIngressUrl(s, fetchImpl) : s.public_url || undefined;
-  const { url, username, password } = resolution.options;
-  d.log.info({ url, source: resolution.source, instance: instanceId }, 'MQTT bridge starting');
+  const { url, username, password } = found;
+  d.log.info({ url, source, instance: instanceId }, 'MQTT bridge starting');
   return startMqttBridge(
     {
       url,

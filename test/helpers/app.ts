@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type App, startApp } from '../../src/app.js';
+import { type App, type AppOptions, startApp } from '../../src/app.js';
 import { SettingsStore } from '../../src/config/index.js';
 import { createLogger } from '../../src/log.js';
 
@@ -21,7 +21,7 @@ export interface TestApp {
 }
 
 /** A real app on a free port with its own temp folders, log silenced. */
-export async function startTestApp(opts: { overrides?: Record<string, unknown>; root?: string; clock?: () => Date; sseKeepaliveMs?: number; sseMaxBufferedBytes?: number } = {}): Promise<TestApp> {
+export async function startTestApp(opts: { overrides?: Record<string, unknown>; root?: string; clock?: () => Date; sseKeepaliveMs?: number; sseMaxBufferedBytes?: number; appOptions?: Partial<AppOptions> } = {}): Promise<TestApp> {
   const root = opts.root ?? (await mkdtemp(join(tmpdir(), 'shrinkray-test-')));
   const media = join(root, 'media');
   const data = join(root, 'data');
@@ -30,7 +30,7 @@ export async function startTestApp(opts: { overrides?: Record<string, unknown>; 
   const overrides = { media_paths: [media], temp_path: temp, port: 0, host: '127.0.0.1', ...opts.overrides };
   const settings = SettingsStore.fromValues({}, overrides, data, root);
   const log = createLogger(process.env.TEST_LOG ? 'debug' : 'silent');
-  const app = await startApp({ settings, log, ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.sseKeepaliveMs ? { sseKeepaliveMs: opts.sseKeepaliveMs } : {}), ...(opts.sseMaxBufferedBytes ? { sseMaxBufferedBytes: opts.sseMaxBufferedBytes } : {}) });
+  const app = await startApp({ ...opts.appOptions, settings, log, ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.sseKeepaliveMs ? { sseKeepaliveMs: opts.sseKeepaliveMs } : {}), ...(opts.sseMaxBufferedBytes ? { sseMaxBufferedBytes: opts.sseMaxBufferedBytes } : {}) });
   const t: TestApp = {
     app,
     url: app.url(),

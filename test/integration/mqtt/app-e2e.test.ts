@@ -111,6 +111,79 @@ describe('MQTT with the real app', function () {
     assert.equal(JSON.parse(config.payload).device.configuration_url, 'homeassistant://hassio/ingress/local_shrinkray');
   });
 
+  it('asks the Supervisor again when it has no MQTT service yet (the broker add-on starts later)', async () => {
+    let calls = 0;
+    supervisor = createServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      if (req.url === '/services/mqtt') {
+        calls += 1;
+        if (calls < 3) {
+          res.statusCode = 400;
+          res.end(JSON.stringify({ result: 'error', message: 'Service not enabled' }));
+          return;
+        }
+        const { port } = new URL(broker.url);
+        res.end(JSON.stringify({ result: 'ok', data: { host: '127.0.0.1', port: Number(port), ssl: false } }));
+        return;
+      }
+      res.statusCode = 404;
+      res.end('{}');
+    });
+    await new Promise<void>((resolve) => supervisor?.listen(0, '127.0.0.1', resolve));
+    const supervisorUrl = `http://127.0.0.1:${(supervisor.address() as AddressInfo).port}`;
+    ha = await Observer.connect(broker.url, ['shrinkray/status']);
+    t = await startTestApp({ overrides: { supervisor_url: supervisorUrl, supervisor_token: 'tok' }, appOptions: { mqttRetryMs: [100, 200] } });
+    await ha.waitForLast('shrinkray/status', (p) => p === 'online', 'online after the retries', 10_000);
+    assert.equal(calls, 3);
+  });
+
+  it('the real process killed with SIGKILL: the last will says offline', async () => {
+    const { spawn } = await import('node:child_process');
+    const { pathToFileURL } = await import('node:url');
+    const { mkdtemp, mkdir, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const root = await mkdtemp(join(tmpdir(), 'mqtt-kill-'));
+    await mkdir(join(root, 'media'));
+    ha = await Observer.connect(broker.url, ['shrinkray/status']);
+    const tsx = pathToFileURL(join(process.cwd(), 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+    const child = spawn(process.execPath, ['--import', tsx, join(process.cwd(), 'src', 'main.ts'), '--media', join(root, 'media'), '--data', join(root, 'data'),
+      '--port', '0', '--host', '127.0.0.1', '--mqtt-url', broker.url, '--log-level', 'error'], { stdio: 'ignore' });
+    try {
+      await ha.waitForLast('shrinkray/status', (p) => p === 'online', 'online', 20_000);
+      child.kill('SIGKILL');
+      await ha.waitForLast('shrinkray/status', (p) => p === 'offline', 'offline from the last will', 15_000);
+      const late = await Observer.connect(broker.url, ['shrinkray/status']);
+      const retained = await late.waitFor((m) => m.topic === 'shrinkray/status', 'retained status');
+      await late.end();
+      assert.deepEqual([retained.payload, retained.retain], ['offline', true]);
+    } finally {
+      child.kill('SIGKILL');
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('the broker goes away during a real transcode: the job finishes, and the state is right when it returns', async () => {
+    t = await startTestApp({ overrides: { mqtt_url: broker.url, mqtt_state_interval_secs: 1 } });
+    ha = await Observer.connect(broker.url, ['shrinkray/#']);
+    await ha.waitForLast('shrinkray/status', (p) => p === 'online', 'online', 10_000);
+    const file = await clips.copyTo(await clips.slow(6), join(t.media, 'long.mkv'));
+    await post(t.url, '/api/jobs', { paths: [file], preset_id: 'compress-hevc' });
+    await ha.waitForLast('shrinkray/state', (p) => JSON.parse(p).running === 1, 'running', 20_000);
+    await ha.end();
+    ha = undefined;
+    await broker.stop();
+    const app = t;
+    await waitFor(async () => (await get(app.url, '/api/stats')).body.complete === 1, 'job complete without a broker', 60_000);
+    await broker.start();
+    // Mosquitto runs without persistence here: everything Home Assistant sees now was republished.
+    ha = await Observer.connect(broker.url, ['shrinkray/#', 'homeassistant/#']);
+    await ha.waitForLast('shrinkray/status', (p) => p === 'online', 'online again', 20_000);
+    const state = await ha.waitForLast('shrinkray/state', (p) => JSON.parse(p).complete === 1 && JSON.parse(p).running === 0, 'state restored', 20_000);
+    assert.equal(JSON.parse(state.payload).session_saved, (await get(t.url, '/api/stats')).body.session_saved);
+    await waitFor(() => (ha?.messages ?? []).filter((m) => m.topic.endsWith('/config')).length === 21, 'discovery republished', 10_000);
+    await ha.waitFor((m) => m.topic === 'shrinkray/event' && JSON.parse(m.payload).event_type === 'job_complete', 'the job_complete kept while offline', 10_000);
+  });
+
   it('without a broker configured, MQTT is off and nothing else changes', async () => {
     t = await startTestApp();
     assert.equal((await get(t.url, '/api/health')).status, 200);
