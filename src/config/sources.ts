@@ -94,6 +94,7 @@ export function helpText(): string {
     'Options (each also readable from the environment variable shown; flags win over the',
     'environment, the environment over <data>/settings.yaml):',
     '  --data DIR                          data folder: SQLite database and settings.yaml (default ./data)  [SHRINKRAY_DATA]',
+    '  --addon-options FILE                the Supervisor\'s options.json (Home Assistant add-on)',
     '  -h, --help                          show this help',
     '  --version                           print the version',
   ];
@@ -103,7 +104,8 @@ export function helpText(): string {
     const def = Array.isArray(sample) ? sample.join(',') : String(sample);
     const left = `  --${flagName(key)} ${arg}`.padEnd(38);
     const note = Array.isArray(sample) ? ' (repeatable)' : '';
-    lines.push(`${left}${key}, default ${def === '' ? '(empty)' : def}${note}  [${envName(key)}]`);
+    const shown = key === 'temp_path' && def === '' ? '(the OS temp folder)' : def === '' ? '(empty)' : def;
+    lines.push(`${left}${key}, default ${shown}${note}  [${envName(key)}]`);
   }
   return lines.join('\n');
 }
