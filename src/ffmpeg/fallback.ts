@@ -2,6 +2,7 @@
 
 import { type Attempt, describeAttempt } from './attempts.js';
 import { FfmpegError } from './failure.js';
+import { OutputCheckError } from './verify.js';
 
 export interface AttemptFailure {
   attempt: Attempt;
@@ -16,7 +17,7 @@ export type FallbackOutcome =
   | { ok: false; cancelled: boolean; failures: AttemptFailure[] };
 
 /**
- * Runs `attempt` for each plan step until one succeeds. A cancel stops at once; a fatal failure
+ * Runs `attempt` (encode and check the output) for each plan step until one succeeds. A cancel stops at once; a fatal failure
  * (the disk is full) stops too, because every later encoder would write the same file.
  */
 export async function runWithFallback(
@@ -40,7 +41,8 @@ export async function runWithFallback(
       const failure = { attempt: step, summary, message };
       failures.push(failure);
       await onFailure(failure);
-      if (error instanceof FfmpegError && error.fatal) break;
+      // The disk is full, or the source itself is damaged: no other encoder can do better.
+      if ((error instanceof FfmpegError || error instanceof OutputCheckError) && error.fatal) break;
     }
   }
   return { ok: false, cancelled: false, failures };

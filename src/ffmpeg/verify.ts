@@ -1,6 +1,19 @@
 import { execa } from 'execa';
 import { probeFile } from './probe.js';
 
+/**
+ * An output that failed the D11 checks. `fatal` when another encoder could not do better (the
+ * source itself is shorter than it claims), so the fallback chain stops.
+ */
+export class OutputCheckError extends Error {
+  readonly fatal: boolean;
+  constructor(message: string, fatal = false) {
+    super(message);
+    this.name = 'OutputCheckError';
+    this.fatal = fatal;
+  }
+}
+
 export interface VerifyExpectations {
   durationMs: number;
   audioStreams: number;
@@ -32,24 +45,24 @@ export async function verifyOutput(tools: { ffmpeg: string; ffprobe: string }, p
   const tailRun = decodeTail(tools.ffmpeg, path, signal);
   const probe = await probeFile(tools.ffprobe, path, signal).catch(async (error: Error) => {
     await tailRun;
-    throw new Error(`output check failed: ${error.message}`);
+    throw new OutputCheckError(`output check failed: ${error.message}`);
   });
   const tail = await tailRun;
-  if (!probe.video) throw new Error('output check failed: the output has no video stream');
+  if (!probe.video) throw new OutputCheckError('output check failed: the output has no video stream');
   if (expect.durationMs > 0) {
     const tolerance = Math.max(2000, expect.durationMs * 0.01);
     if (Math.abs(probe.duration_ms - expect.durationMs) > tolerance) {
-      throw new Error(`output check failed: the output lasts ${fmt(probe.duration_ms)}, the source ${fmt(expect.durationMs)} (is the source cut short or damaged?)`);
+      throw new OutputCheckError(`output check failed: the output lasts ${fmt(probe.duration_ms)}, the source ${fmt(expect.durationMs)} (is the source cut short or damaged?)`, true);
     }
   }
   const problems = streamCountProblems(
     { audio: probe.audio.length, subtitles: probe.subtitles.length, attachments: probe.attachments.length },
     expect,
   );
-  if (problems.length > 0) throw new Error(`output check failed: ${problems.join(', ')}`);
+  if (problems.length > 0) throw new OutputCheckError(`output check failed: ${problems.join(', ')}`);
   if (tail.failed) {
     const why = String(tail.stderr ?? '').trim().split('\n').slice(-2).join(' | ');
-    throw new Error(`output check failed: the end of the output does not decode${why ? ` (${why})` : ''}`);
+    throw new OutputCheckError(`output check failed: the end of the output does not decode${why ? ` (${why})` : ''}`);
   }
   return { size: probe.size };
 }

@@ -100,13 +100,18 @@ async function transcode(job: Job, tempPath: string, signal: AbortSignal, deps: 
     log.info({ job: job.id, path: job.input_path, codecs: first.droppedSubtitleCodecs }, 'dropping subtitle streams MKV cannot hold');
   }
 
-  let expected = first?.expectedStreams;
+  const expectFor = (streams: TranscodeCommand['expectedStreams']): VerifyExpectations => ({
+    durationMs: probe.duration_ms,
+    audioStreams: probe.audio.length,
+    subtitleStreams: streams?.subtitles ?? probe.subtitles.length,
+    attachments: streams?.attachments,
+  });
+  let outputSize = 0;
   const outcome = await runWithFallback(
     plan,
     signal,
     async (attempt, failures) => {
       const { args, expectedStreams } = command(attempt);
-      expected = expectedStreams;
       // The job shows the encoder now running, so after a fallback it names the one that made the output (D12).
       queue.patch(job.id, {
         encoder: attempt.encoder.accel,
@@ -128,6 +133,8 @@ async function transcode(job: Job, tempPath: string, signal: AbortSignal, deps: 
         ...(deps.now ? { now: deps.now } : {}),
         onProgress: (u) => queue.progress(job.id, u),
       });
+      // D11 checks belong to the attempt: a GPU encoder that writes a broken file falls back too.
+      outputSize = (await verifyOutput(tools, tempPath, expectFor(expectedStreams), signal)).size;
     },
     async (failure) => {
       log.warn({ job: job.id, attempt: describeAttempt(failure.attempt), err: failure.message }, 'ffmpeg attempt failed');
@@ -142,25 +149,13 @@ async function transcode(job: Job, tempPath: string, signal: AbortSignal, deps: 
     log.warn({ job: job.id, encoder: outcome.used.encoder.encoder, why: fallbackReason(outcome.failures) }, `job fell back to ${describeAttempt(outcome.used)}`);
   }
 
-  const expect = {
-    durationMs: probe.duration_ms,
-    audioStreams: probe.audio.length,
-    subtitleStreams: expected?.subtitles ?? probe.subtitles.length,
-    attachments: expected?.attachments,
-  };
-  await finish(job, tempPath, signal, deps, { tools, expect, format: settings.output_format });
+  await finish(job, tempPath, signal, deps, { size: outputSize, format: settings.output_format });
 }
 
-/** D11 checks, the size rule, then the safe swap. `format` is the one the temp file was written in. */
-async function finish(
-  job: Job,
-  tempPath: string,
-  signal: AbortSignal,
-  deps: ProcessorDeps,
-  o: { tools: { ffmpeg: string; ffprobe: string }; expect: VerifyExpectations; format: 'mkv' | 'mp4' },
-): Promise<void> {
+/** The size rule, then the safe swap, for an output that passed its checks. `format` is the temp file's. */
+async function finish(job: Job, tempPath: string, signal: AbortSignal, deps: ProcessorDeps, o: { size: number; format: 'mkv' | 'mp4' }): Promise<void> {
   const { queue, log } = deps;
-  const { size } = await verifyOutput(o.tools, tempPath, o.expect, signal);
+  const { size } = o;
   if (signal.aborted) return;
   // Settings read at finalize time, so a change made while the job ran applies (upstream §5.14).
   const settings = deps.settings();

@@ -56,6 +56,18 @@ describe('fallback chain and watchdog through the real queue (fake ffmpeg)', fun
     return dest;
   };
 
+  it('an encoder that exits 0 but leaves no usable output fails its check and the chain goes on (D11, D12)', async () => {
+    // hevc_nvenc "succeeds" without writing anything, both decode paths; hevc_qsv then does the job.
+    const tt = await start([{ kind: 'transcode', encoder: 'hevc_nvenc', action: 'ok' }]);
+    const input = await media('checked.mkv');
+    const [job] = (await runJobs(tt, [input])) as unknown as JobLike[];
+    assert.ok(job);
+    assert.equal(job.status, 'complete', job.error);
+    assert.equal(job.encoder_name, 'hevc_qsv');
+    assert.match(job.fallback_reason ?? '', /^hevc_nvenc with hardware decode failed: output check failed: .*; hevc_nvenc with software decode failed: output check failed: /);
+    assert.deepEqual(transcodes(await tt.fake!.calls()).map(describeCall), ['hevc_nvenc hw ok', 'hevc_nvenc sw ok', 'hevc_qsv hw delegate']);
+  });
+
   it('a failed hardware decode is retried with software decode on the same encoder, which then made the output', async () => {
     const tt = await start([{ kind: 'transcode', encoder: 'hevc_nvenc', has: ['-hwaccel'], action: 'fail', stderr: HWACCEL_FAILED, progressFrames: 5 }]);
     const input = await media('movie.mkv');

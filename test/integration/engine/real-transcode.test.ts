@@ -148,7 +148,7 @@ describe('real software transcodes through the app (real ffmpeg)', function () {
     const original = await readFile(input);
     const job = await onlyJob(input);
     assert.equal(job.status, 'failed');
-    assert.match(String(job.error), /^output check failed: the output lasts [0-9.]+ s, the source 6\.0 s \(is the source cut short or damaged\?\)$/);
+    assert.match(String(job.error), /^libx265 with software failed: output check failed: the output lasts [0-9.]+ s, the source 6\.0 s \(is the source cut short or damaged\?\)$/);
     assert.deepEqual(await readFile(input), original);
     assert.deepEqual(await readdir(join(t.root, 'temp')), []);
   });
