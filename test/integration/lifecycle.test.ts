@@ -40,6 +40,8 @@ describe('job lifecycle (real ffmpeg transcodes)', function () {
     const mtime = new Date('2020-01-02T03:04:05Z');
     await utimes(file, mtime, mtime);
     const inputSize = (await stat(file)).size;
+    const { tmpdir } = await import('node:os');
+    const tmpBefore = new Set(await readdir(tmpdir()));
     await post(t.url, '/api/jobs', { paths: [file], preset_id: 'compress-hevc' });
     const added = await sse.waitFor((e) => e.type === 'added', 'added');
     const id = added.job.id;
@@ -81,6 +83,9 @@ describe('job lifecycle (real ffmpeg transcodes)', function () {
     assert.equal((await stat(file)).mtime.getTime(), mtime.getTime());
     assert.deepEqual((await readdir(join(t.media, 'Movies'))).sort(), ['film.mkv']);
     assert.deepEqual(await readdir(t.temp), []);
+    // Nothing was written anywhere else: not beside the media folder, not in the OS temp folder.
+    assert.deepEqual((await readdir(t.root)).sort(), ['data', 'media', 'temp']);
+    assert.deepEqual((await readdir(tmpdir())).filter((name) => !tmpBefore.has(name)), []);
 
     const stats = (await get(t.url, '/api/stats')).body;
     assert.equal(stats.complete, 1);
