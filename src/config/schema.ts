@@ -161,7 +161,8 @@ function crossFieldProblems(values: Record<string, unknown>): string[] {
   const problems: string[] = [];
   if (start.success && end.success && start.data === end.data) problems.push(SAME_HOURS_PROBLEM);
   // D17: a direct API port is never open without a token.
-  if (typeof values.api_port === 'number' && values.api_port > 0 && !values.api_token) {
+  const apiPort = settingsSchema.shape.api_port.safeParse(values.api_port);
+  if (apiPort.success && apiPort.data > 0 && !values.api_token) {
     problems.push('api_port needs api_token: the direct API port is never open without a token');
   }
   return problems;

@@ -90,7 +90,9 @@ describe('SSE /api/jobs/stream (D5–D7)', function () {
     await sse.waitFor((e) => e.type === 'added', 'added');
     await writeFile(victim, Buffer.alloc(2048, 1));
     await post(t.url, '/api/queue/resume');
-    const failed = await sse.waitFor((e) => e.type === 'failed', 'failed', 60_000);
+    const failed = await sse.waitFor((e) => e.type === 'failed' && e.job.input_path === victim, 'failed', 60_000);
+    // the garbage file of the batch was announced as failed when it was added
+    assert.ok(sse.events.find((e) => e.type === 'failed' && e.job.input_path.endsWith('/batch/d.mkv')));
     assert.match(failed.job.error, /cannot read the input file/);
 
     const seen = new Set(sse.types());

@@ -39,6 +39,8 @@ const BAD: Record<string, unknown[]> = {
   supervisor_token: [1],
   public_url: [false],
   api_token: [1],
+  allowed_peers: ['172.30.32.2', ['not an ip'], [5]],
+  api_port: [-1, 65536, 1.5],
 };
 
 /** Values at the edges that must pass. */
