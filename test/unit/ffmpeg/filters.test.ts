@@ -1,53 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'mocha';
 import {
-  buildTranscodeArgs,
   buildTranscodeCommand,
   hwInputArgs,
   type TranscodeArgsOptions,
-  type TranscodeSource,
   videoFilterChain,
 } from '../../../src/ffmpeg/args.js';
 import type { EncoderInfo } from '../../../src/ffmpeg/encoders.js';
+import { enc, HDR10, line, opts, } from './fixtures.js';
 
-const SW_HEVC: EncoderInfo = {
-  accel: 'none',
-  codec: 'hevc',
-  encoder: 'libx265',
-  description: 'Software HEVC (libx265)',
-};
-const enc = (accel: EncoderInfo['accel'], codec: EncoderInfo['codec'] = 'hevc'): EncoderInfo => ({
-  accel,
-  codec,
-  encoder: 'x',
-  description: 'x',
-});
-const HDR10: TranscodeSource = {
-  height: 2160,
-  is_hdr: true,
-  color_transfer: 'smpte2084',
-  color_primaries: 'bt2020',
-  color_space: 'bt2020nc',
-  bit_depth: 10,
-};
 
-function opts(over: Partial<TranscodeArgsOptions> = {}): TranscodeArgsOptions {
-  return {
-    input: '/media/in.mkv',
-    output: '/tmp/out.tmp.mkv',
-    encoder: SW_HEVC,
-    maxHeight: 0,
-    source: { height: 1080 },
-    quality: 0,
-    qualityMod: 0,
-    softwareDecode: false,
-    tonemap: null,
-    outputFormat: 'mkv',
-    streams: { subtitles: [], attachments: [] },
-    ...over,
-  };
-}
-const line = (over: Partial<TranscodeArgsOptions> = {}) => buildTranscodeArgs(opts(over)).join(' ');
 const chain = (over: Partial<TranscodeArgsOptions>) => videoFilterChain(opts(over));
 
 describe('videoFilterChain: upstream §5.7 example chains', () => {

@@ -1,38 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'mocha';
-import { buildTranscodeArgs, type TranscodeArgsOptions } from '../../../src/ffmpeg/args.js';
+import { buildTranscodeArgs, } from '../../../src/ffmpeg/args.js';
 import type { EncoderInfo } from '../../../src/ffmpeg/encoders.js';
+import { enc, line, opts, } from './fixtures.js';
 
-const SW_HEVC: EncoderInfo = {
-  accel: 'none',
-  codec: 'hevc',
-  encoder: 'libx265',
-  description: 'Software HEVC (libx265)',
-};
-const enc = (accel: EncoderInfo['accel'], codec: EncoderInfo['codec'] = 'hevc'): EncoderInfo => ({
-  accel,
-  codec,
-  encoder: 'x',
-  description: 'x',
-});
 
-function opts(over: Partial<TranscodeArgsOptions> = {}): TranscodeArgsOptions {
-  return {
-    input: '/media/in.mkv',
-    output: '/tmp/out.tmp.mkv',
-    encoder: SW_HEVC,
-    maxHeight: 0,
-    source: { height: 1080 },
-    quality: 0,
-    qualityMod: 0,
-    softwareDecode: false,
-    tonemap: null,
-    outputFormat: 'mkv',
-    streams: { subtitles: [], attachments: [] },
-    ...over,
-  };
-}
-const line = (over: Partial<TranscodeArgsOptions> = {}) => buildTranscodeArgs(opts(over)).join(' ');
 
 describe('quality', () => {
   const flags: Array<[EncoderInfo['accel'], string]> = [
