@@ -4,12 +4,9 @@ import {
   buildTranscodeArgs,
   buildTranscodeCommand,
   subtitleMapping,
-  type TranscodeSource,
-} from '../../../src/ffmpeg/args.js';
+  type TranscodeSource } from '../../../src/ffmpeg/args.js';
 import type { EncoderInfo } from '../../../src/ffmpeg/encoders.js';
-import { enc, HDR10, line, opts, } from './fixtures.js';
-
-
+import { enc, HDR10, line, opts } from './fixtures.js';
 
 describe('upstream §5.8 examples, verbatim', () => {
   it('software, compress-hevc, MKV, subtitles fine', () => {

@@ -4,11 +4,9 @@ import {
   buildTranscodeCommand,
   hwInputArgs,
   type TranscodeArgsOptions,
-  videoFilterChain,
-} from '../../../src/ffmpeg/args.js';
+  videoFilterChain } from '../../../src/ffmpeg/args.js';
 import type { EncoderInfo } from '../../../src/ffmpeg/encoders.js';
-import { enc, HDR10, line, opts, } from './fixtures.js';
-
+import { enc, HDR10, line, opts } from './fixtures.js';
 
 const chain = (over: Partial<TranscodeArgsOptions>) => videoFilterChain(opts(over));
 

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'mocha';
-import { buildTranscodeArgs, } from '../../../src/ffmpeg/args.js';
+import { buildTranscodeArgs } from '../../../src/ffmpeg/args.js';
 import type { EncoderInfo } from '../../../src/ffmpeg/encoders.js';
-import { enc, line, opts, } from './fixtures.js';
-
-
+import { enc, line, opts } from './fixtures.js';
 
 describe('quality', () => {
   const flags: Array<[EncoderInfo['accel'], string]> = [
