@@ -115,7 +115,8 @@ export class WorkerPool {
   private fill(): void {
     const { queue } = this.deps;
     while (!this.stopped && !queue.isPaused() && this.running.size < this.target && this.deps.canStart()) {
-      const job = queue.nextPending();
+      // A requeued job whose stopped run has not finished yet waits for it: one run per job, always.
+      const job = queue.nextPending((id) => !this.running.has(id));
       if (!job) return;
       const tempPath = this.deps.tempPathFor(job);
       if (!queue.start(job.id, tempPath)) continue;
@@ -139,7 +140,7 @@ export class WorkerPool {
         this.deps.queue.fail(job.id, `internal error: ${(error as Error).message}`);
       })
       .finally(() => {
-        this.running.delete(job.id);
+        if (this.running.get(job.id) === entry) this.running.delete(job.id);
         this.kick();
       });
   }

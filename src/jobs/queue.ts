@@ -100,11 +100,11 @@ export class Queue implements QueueView {
     return { ...this.statsCache, total_saved: this.sessionSaved, session_saved: this.sessionSaved, lifetime_saved: this.lifetimeSaved };
   }
 
-  /** The first pending job in queue order. */
-  nextPending(): Job | undefined {
+  /** The first pending job in queue order (that `allowed` accepts). */
+  nextPending(allowed: (id: string) => boolean = () => true): Job | undefined {
     for (const id of this.order) {
       const job = this.byId.get(id);
-      if (job?.status === 'pending') return job;
+      if (job?.status === 'pending' && allowed(id)) return job;
     }
     return undefined;
   }

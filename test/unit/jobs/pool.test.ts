@@ -80,3 +80,46 @@ describe('WorkerPool and jobs that are putting their file in place (D11)', () =>
     assert.equal(queue.get('1-1')?.status, 'complete');
   });
 });
+
+describe('WorkerPool: one run per job, even when pause and resume come quickly', () => {
+  it('a requeued job does not start again until its stopped run has finished', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pool-race-'));
+    const store = await JobStore.open(dir);
+    const { queue } = await Queue.load({ store, clock: () => new Date() });
+    let active = 0;
+    let peak = 0;
+    let runs = 0;
+    const pool = new WorkerPool({
+      queue,
+      log: createLogger('silent'),
+      tempPathFor: () => join(dir, 'x.tmp'),
+      canStart: () => true,
+      // Each run takes 50 ms to notice its abort, like ffmpeg being killed and the temp file removed.
+      process: async (_job, _temp, signal) => {
+        runs += 1;
+        active += 1;
+        peak = Math.max(peak, active);
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => setTimeout(resolve, 50)));
+        active -= 1;
+      },
+    });
+    try {
+      queue.add([1, 2].map((n) => newJob({ id: `1-${n}`, path: `/m/${n}.mkv`, presetId: 'compress-hevc', encoder: 'none', probe, now: new Date() })));
+      pool.start(2);
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal(pool.runningCount(), 2);
+      const pausing = pool.pause();
+      pool.resume(); // at once, while the two runs are still stopping
+      await pausing;
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(peak, 2, 'never more runs than workers');
+      assert.equal(runs, 4, 'each job ran again once its first run had ended');
+      assert.equal(pool.runningCount(), 2, 'the pool knows about both new runs');
+      assert.equal(pool.cancelRunning('1-1'), true);
+    } finally {
+      await pool.stop();
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
