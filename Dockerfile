@@ -18,9 +18,12 @@ FROM ${BUILD_FROM}
 # ffmpeg with VAAPI; Mesa for AMD; Intel's media drivers (iHD, i965) and oneVPL runtime for QSV on x86_64.
 RUN apk add --no-cache nodejs ffmpeg libva-utils mesa-va-gallium curl \
  && if [ "$(apk --print-arch)" = "x86_64" ]; then \
-      apk add --no-cache intel-media-driver libva-intel-driver \
-      && (apk add --no-cache onevpl-intel-gpu || apk add --no-cache libvpl || true); \
+      apk add --no-cache intel-media-driver libva-intel-driver onevpl-intel-gpu; \
     fi
+# s6 gives a stopping service 3 s by default; the program needs time to kill ffmpeg, finish a file
+# that is being put in place and publish MQTT `offline` (config.yaml timeout: 60).
+ENV S6_SERVICES_GRACETIME=55000 \
+    S6_KILL_GRACETIME=3000
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules

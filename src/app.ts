@@ -5,6 +5,7 @@ import { peerMiddleware, sameOriginMiddleware, tokenMiddleware } from './api/aut
 import { browseRoutes } from './api/browse-routes.js';
 import { configRoutes } from './api/config-routes.js';
 import { encoderRoutes } from './api/encoder-routes.js';
+import { homeRoutes } from './api/home.js';
 import { close, listen } from './api/listen.js';
 import { metaRoutes } from './api/meta-routes.js';
 import { jobRoutes } from './api/routes.js';
@@ -144,6 +145,7 @@ export async function startApp(o: AppOptions): Promise<App> {
   });
 
   const routers = [
+    homeRoutes({ view: queue, encoders, version: VERSION }),
     metaRoutes({ view: queue, version: VERSION, startedAt: Date.now(), now: Date.now }),
     encoderRoutes({ encoders }),
     configRoutes({ settings, notifyFlag, pushover, encoders, version: VERSION }),

@@ -27,14 +27,17 @@ export const DEFAULT_API_PORT = 8080;
 const PASSED = ['media_paths', 'log_level', 'temp_path', 'mqtt_url', 'mqtt_username', 'mqtt_password', 'mqtt_base_topic', 'mqtt_discovery_prefix', 'api_token'] as const;
 
 /** Pure: options → setting overrides. Empty optional values are left out, so defaults apply. */
-export function mapAddonOptions(options: AddonOptions, dataDir = '/data'): Record<string, unknown> {
+export function mapAddonOptions(options: AddonOptions): Record<string, unknown> {
   const out: Record<string, unknown> = {
     port: INGRESS_PORT,
     host: '0.0.0.0',
     allowed_peers: [SUPERVISOR_PROXY],
-    // Temp files on the data partition, outside the backups (config.yaml backup_exclude).
-    temp_path: join(dataDir, 'tmp'),
   };
+  // Temp files beside the media (hidden, so never listed or queued): the same filesystem, so the
+  // finished file is renamed into place instead of copied, and a 20 GB transcode cannot fill the
+  // Home Assistant data partition.
+  const roots = Array.isArray(options.media_paths) && options.media_paths.length > 0 ? options.media_paths : ['/media'];
+  out.temp_path = join(roots[0] as string, '.shrinkray-tmp');
   for (const key of PASSED) {
     const value = options[key];
     if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0)) continue;
@@ -46,7 +49,7 @@ export function mapAddonOptions(options: AddonOptions, dataDir = '/data'): Recor
   return out;
 }
 
-export async function readAddonOptions(path: string, dataDir = '/data'): Promise<Record<string, unknown>> {
+export async function readAddonOptions(path: string): Promise<Record<string, unknown>> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(await readFile(path, 'utf8'));
@@ -54,5 +57,5 @@ export async function readAddonOptions(path: string, dataDir = '/data'): Promise
     throw new Error(`cannot read the add-on options ${path}: ${(error as Error).message}`);
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${path}: expected a JSON object`);
-  return mapAddonOptions(parsed as AddonOptions, dataDir);
+  return mapAddonOptions(parsed as AddonOptions);
 }

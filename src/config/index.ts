@@ -60,7 +60,7 @@ export async function loadConfig(input: {
   });
   // Add-on options are overrides like flags (never written back, read-only through the API), and
   // the environment and flags still win over them.
-  const addon = cli.addonOptions ? await readAddonOptions(resolve(input.cwd, cli.addonOptions), dataDir).catch((error: Error) => {
+  const addon = cli.addonOptions ? await readAddonOptions(resolve(input.cwd, cli.addonOptions)).catch((error: Error) => {
     throw new ConfigError([error.message]);
   }) : {};
   const overrides = { ...addon, ...coerce(env.values), ...coerce(cli.values) };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, link, open, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
+import { shortName } from '../media/files.js';
 
 export type OriginalHandling = 'replace' | 'keep';
 
@@ -12,7 +13,7 @@ export function finalPathFor(input: string, format: 'mkv' | 'mp4'): string {
 /** Hidden staging name in the destination folder; discovery skips it and startup removes leftovers. */
 export function stagingPathFor(finalPath: string): string {
   const ext = extname(finalPath).slice(1);
-  return join(dirname(finalPath), `.${basename(finalPath, extname(finalPath))}.${randomBytes(8).toString('hex')}.shrinkray.part.${ext}`);
+  return join(dirname(finalPath), `.${shortName(basename(finalPath, extname(finalPath)))}.${randomBytes(8).toString('hex')}.shrinkray.part.${ext}`);
 }
 
 async function fsyncPath(path: string, flags = 'r'): Promise<void> {
@@ -67,7 +68,11 @@ export async function finalizeOutput(o: {
       // An existing backup may be the true original of an earlier transcode: never replace it.
       const backup = await freeBackupName(o.input);
       // A hard link keeps the original reachable under both names until the new file is in place.
-      await link(o.input, backup).catch(async () => copyFile(o.input, backup));
+      await link(o.input, backup).catch(async () => {
+        // No hard links here (exFAT, some network shares): a full copy, on disk before the swap.
+        await copyFile(o.input, backup);
+        await fsyncPath(backup, 'r+');
+      });
     }
     await rename(staging, finalPath);
   } catch (error) {

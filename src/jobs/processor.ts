@@ -1,4 +1,5 @@
-import { unlink } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { stat, unlink } from 'node:fs/promises';
 import type { Settings } from '../config/index.js';
 import { buildTranscodeCommand, type TranscodeCommand } from '../ffmpeg/args.js';
 import { type Attempt, describeAttempt, planAttempts } from '../ffmpeg/attempts.js';
@@ -72,11 +73,12 @@ async function transcode(job: Job, tempPath: string, signal: AbortSignal, deps: 
   const where = await resolveInsideRoots(job.input_path, settings.media_paths);
   if (!where.ok) throw new Error(`refusing to transcode ${job.input_path}: ${where.reason}`);
   if (where.path !== job.input_path) throw new Error(`refusing to transcode ${job.input_path}: it now leads to ${where.path}`);
+  const source = await stat(job.input_path);
   const probe = await deps.probes.get(job.input_path, signal).catch((error: Error) => {
     throw new Error(`cannot read the input file: ${error.message}`);
   });
   if (!probe.video) throw new Error('the input file has no video stream');
-  await deps.encoders.ready?.();
+  if (deps.encoders.ready) await untilAborted(deps.encoders.ready(), signal);
   if (signal.aborted) return;
 
   const tonemapping = settings.tonemap_hdr && probe.video.is_hdr;
@@ -149,21 +151,45 @@ async function transcode(job: Job, tempPath: string, signal: AbortSignal, deps: 
     log.warn({ job: job.id, encoder: outcome.used.encoder.encoder, why: fallbackReason(outcome.failures) }, `job fell back to ${describeAttempt(outcome.used)}`);
   }
 
-  await finish(job, tempPath, signal, deps, { size: outputSize, format: settings.output_format });
+  await finish(job, tempPath, signal, deps, { size: outputSize, format: settings.output_format, source });
+}
+
+/** Waits for `promise`, or less if the job is stopped meanwhile. */
+function untilAborted(promise: Promise<void>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    signal.addEventListener('abort', () => resolve(), { once: true });
+    promise.then(resolve, resolve);
+  });
+}
+
+/**
+ * Just before the swap, the file must still be inside a media root and still be the file that was
+ * transcoded: a download manager may have upgraded it meanwhile, and replacing that would lose it.
+ */
+async function checkSourceUnchanged(job: Job, before: Stats, roots: readonly string[]): Promise<void> {
+  const where = await resolveInsideRoots(job.input_path, roots);
+  if (!where.ok || where.path !== job.input_path) {
+    throw new Error(`refusing to replace ${job.input_path}: ${where.ok ? `it now leads to ${where.path}` : where.reason}`);
+  }
+  const now = await stat(job.input_path);
+  if (now.dev !== before.dev || now.ino !== before.ino || now.size !== before.size || now.mtimeMs !== before.mtimeMs) {
+    throw new Error('the source file changed while it was being transcoded; nothing was replaced (retry the job to transcode the new file)');
+  }
 }
 
 /** The size rule, then the safe swap, for an output that passed its checks. `format` is the temp file's. */
-async function finish(job: Job, tempPath: string, signal: AbortSignal, deps: ProcessorDeps, o: { size: number; format: 'mkv' | 'mp4' }): Promise<void> {
+async function finish(job: Job, tempPath: string, signal: AbortSignal, deps: ProcessorDeps, o: { size: number; format: 'mkv' | 'mp4'; source: Stats }): Promise<void> {
   const { queue, log } = deps;
   const { size } = o;
   if (signal.aborted) return;
   // Settings read at finalize time, so a change made while the job ran applies (upstream §5.14).
   const settings = deps.settings();
-  if (size >= job.input_size && !settings.keep_larger_files) {
+  if (size >= o.source.size && !settings.keep_larger_files) {
     await unlink(tempPath).catch(() => undefined);
-    queue.skip(job.id, `Output larger than original (${formatBytes(size)} > ${formatBytes(job.input_size)})`);
+    queue.skip(job.id, `Output larger than original (${formatBytes(size)} > ${formatBytes(o.source.size)})`);
     return;
   }
+  await checkSourceUnchanged(job, o.source, settings.media_paths);
   if (signal.aborted) return;
   deps.onFinalizing?.();
   const result = await finalizeOutput({ input: job.input_path, temp: tempPath, format: o.format, handling: settings.original_handling });

@@ -219,6 +219,8 @@ export class JobService implements QueueActions {
     let lastSent = 0;
     queue.emit({ type: 'discovery_progress', probed: 0, total });
     const probes = await mapLimit(files, this.d.probeConcurrency ?? 4, async (file) => {
+      // Shutting down: don't start thousands of ffprobes that will only be thrown away.
+      if (signal.aborted) return { error: 'stopped' };
       const result = await this.d.probes.fresh(file, signal).then(
         (probe) => ({ probe }),
         (error: Error) => ({ error: error.message }),

@@ -16,3 +16,17 @@ export function isCandidateVideo(path: string): boolean {
   if (isHidden(name) || TEMP_FILE_PATTERN.test(name)) return false;
   return VIDEO_EXTENSIONS.has(extname(name).toLowerCase());
 }
+
+/**
+ * A name cut to at most `maxBytes` of UTF-8 without splitting a character, so our temp and staging
+ * names (the base plus ~37 bytes) stay under the usual 255-byte limit for long or non-Latin names.
+ */
+export function shortName(name: string, maxBytes = 180): string {
+  if (Buffer.byteLength(name) <= maxBytes) return name;
+  let out = '';
+  for (const char of name) {
+    if (Buffer.byteLength(out + char) > maxBytes) break;
+    out += char;
+  }
+  return out;
+}

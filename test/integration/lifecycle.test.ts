@@ -207,4 +207,34 @@ describe('job lifecycle (real ffmpeg transcodes)', function () {
     await post(t.url, '/api/queue/resume');
     assert.equal((await finished(res.body.id)).type, 'complete');
   });
+
+  it('a source replaced during the transcode (a download manager upgrade) is never overwritten', async () => {
+    await start();
+    const file = await clips.copyTo(await clips.slow(8), join(t.media, 'upgrade.mkv'));
+    await post(t.url, '/api/jobs', { paths: [file], preset_id: 'compress-hevc' });
+    const started = await sse.waitFor((e) => e.type === 'started', 'started');
+    await sse.waitFor((e) => e.type === 'progress' && e.job.progress > 0, 'progress');
+    // The upgrade lands as a new file renamed over the old one, as Sonarr and Radarr do.
+    const upgrade = await clips.copyTo(await clips.h264(), join(t.root, 'upgrade.mkv'));
+    const { rename } = await import('node:fs/promises');
+    await rename(upgrade, file);
+    const upgraded = await readFile(file);
+    const done = await finished(started.job.id);
+    assert.equal(done.type, 'failed');
+    assert.match(done.job.error, /the source file changed while it was being transcoded; nothing was replaced/);
+    assert.ok(upgraded.equals(await readFile(file)), 'the upgraded file is untouched');
+    assert.deepEqual(await readdir(t.media), ['upgrade.mkv']);
+    assert.deepEqual(await readdir(t.temp), []);
+  });
+
+  it('a very long file name (240 bytes of UTF-8) still works: temp and staging names are shortened', async () => {
+    await start();
+    const name = `${'é'.repeat(118)}.mp4`;
+    const file = await clips.copyTo(await clips.h264(), join(t.media, name));
+    await post(t.url, '/api/jobs', { paths: [file], preset_id: 'compress-hevc' });
+    const id = (await sse.waitFor((e) => e.type === 'added', 'added')).job.id;
+    const done = await finished(id);
+    assert.equal(done.type, 'complete', done.job.error);
+    assert.deepEqual(await readdir(t.media), [`${'é'.repeat(118)}.mkv`]);
+  });
 });

@@ -40,10 +40,16 @@ describe('the add-on package', function () {
     const translations = parse(await readFile(join(ROOT, 'translations/en.yaml'), 'utf8'));
     assert.deepEqual(Object.keys(translations.configuration).sort(), Object.keys(manifest.schema).sort());
     assert.deepEqual(Object.keys(translations.network).sort(), Object.keys(manifest.ports).sort());
+    // media folders can only be under /media or /share, as absolute paths
+    const pattern = String(manifest.schema.media_paths[0]).match(/^match\((.*)\)$/)?.[1];
+    assert.ok(pattern);
+    const re = new RegExp(`^(?:${pattern})$`);
+    for (const ok of ['/media', '/media/Movies', '/share', '/share/videos']) assert.ok(re.test(ok), ok);
+    for (const bad of ['media', '/data', '/', '/mediafoo', '/config']) assert.ok(!re.test(bad), bad);
     // every option maps to a real setting
     const { mapAddonOptions } = await import('../../../src/config/addon.js');
     const { checkSettings } = await import('../../../src/config/index.js');
-    const sample = { media_paths: ['/media'], log_level: 'info', temp_path: '/data/tmp', mqtt_url: 'mqtt://core-mosquitto:1883', mqtt_username: 'u', mqtt_password: 'p', mqtt_base_topic: 'shrinkray', mqtt_discovery_prefix: 'homeassistant', api_token: 'token-1234' };
+    const sample = { media_paths: ['/media'], log_level: 'info', temp_path: '/share/tmp', mqtt_url: 'mqtt://core-mosquitto:1883', mqtt_username: 'u', mqtt_password: 'p', mqtt_base_topic: 'shrinkray', mqtt_discovery_prefix: 'homeassistant', api_token: 'token-1234' };
     assert.deepEqual(Object.keys(sample).sort(), Object.keys(manifest.schema).sort());
     const checked = checkSettings(mapAddonOptions(sample));
     assert.ok(checked.ok, checked.ok ? '' : checked.problems.join('; '));

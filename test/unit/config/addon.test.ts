@@ -12,10 +12,16 @@ describe('add-on options → settings', () => {
       port: 8099,
       host: '0.0.0.0',
       allowed_peers: ['172.30.32.2'],
-      temp_path: '/data/tmp',
+      temp_path: '/media/.shrinkray-tmp',
       media_paths: ['/media', '/share/videos'],
       log_level: 'debug',
     });
+  });
+
+  it('temp files go beside the first media folder (same filesystem, hidden), unless the option says otherwise', () => {
+    assert.equal(mapAddonOptions({ media_paths: ['/share/videos', '/media'] }).temp_path, '/share/videos/.shrinkray-tmp');
+    assert.equal(mapAddonOptions({}).temp_path, '/media/.shrinkray-tmp');
+    assert.equal(mapAddonOptions({ temp_path: '/share/tmp' }).temp_path, '/share/tmp');
   });
 
   it('a token opens the direct API port (8080 unless another is given)', () => {

@@ -1,0 +1,40 @@
+import Router from '@koa/router';
+import type { EncoderRegistry } from '../ffmpeg/registry.js';
+import type { QueueView } from '../jobs/actions.js';
+import { formatBytes } from '../util/format.js';
+
+const escape = (text: string): string =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+
+/**
+ * `GET /`: a plain status page, so "Open Web UI" in Home Assistant (ingress) shows something useful
+ * until the panel exists. Relative links only: under ingress the page lives below a path prefix.
+ */
+export function homeRoutes(d: { view: QueueView; encoders: EncoderRegistry; version: string }): Router {
+  const r = new Router();
+  r.get('/', (ctx) => {
+    const s = d.view.stats();
+    const hevc = d.encoders.best('hevc');
+    const av1 = d.encoders.best('av1');
+    const rows: Array<[string, string]> = [
+      ['Queue', `${d.view.isPaused() ? 'paused' : 'running'}, ${d.view.workerCount()} worker(s)`],
+      ['Jobs', `${s.pending} pending, ${s.running} running, ${s.complete} complete, ${s.failed} failed, ${s.skipped} skipped, ${s.cancelled} cancelled`],
+      ['Saved', `${formatBytes(s.session_saved)} this session, ${formatBytes(s.lifetime_saved)} in total`],
+      ['Encoders', `HEVC: ${hevc.encoder}, AV1: ${av1.encoder}`],
+    ];
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Shrinkray</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:48rem;color:#222}th{text-align:left;padding-right:1rem;vertical-align:top}td,th{padding:.25rem 1rem .25rem 0}code{background:#f3f3f3;padding:0 .2rem}</style>
+</head><body>
+<h1>Shrinkray ${escape(d.version)}</h1>
+<table>${rows.map(([k, v]) => `<tr><th>${escape(k)}</th><td>${escape(v)}</td></tr>`).join('')}</table>
+<p>Start and follow jobs from Home Assistant (the <strong>Shrinkray</strong> MQTT device and its automations) or with the REST API:
+<a href="api/jobs">api/jobs</a>, <a href="api/stats">api/stats</a>, <a href="api/encoders">api/encoders</a>, <a href="api/health">api/health</a>.</p>
+</body></html>
+`;
+  });
+  return r;
+}
