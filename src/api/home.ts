@@ -3,7 +3,7 @@ import type { EncoderRegistry } from '../ffmpeg/registry.js';
 import type { QueueView } from '../jobs/actions.js';
 import { formatBytes } from '../util/format.js';
 
-const escape = (text: string): string =>
+const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 /**
@@ -29,8 +29,8 @@ export function homeRoutes(d: { view: QueueView; encoders: EncoderRegistry; vers
 <title>Shrinkray</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:48rem;color:#222}th{text-align:left;padding-right:1rem;vertical-align:top}td,th{padding:.25rem 1rem .25rem 0}code{background:#f3f3f3;padding:0 .2rem}</style>
 </head><body>
-<h1>Shrinkray ${escape(d.version)}</h1>
-<table>${rows.map(([k, v]) => `<tr><th>${escape(k)}</th><td>${escape(v)}</td></tr>`).join('')}</table>
+<h1>Shrinkray ${escapeHtml(d.version)}</h1>
+<table>${rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>
 <p>Start and follow jobs from Home Assistant (the <strong>Shrinkray</strong> MQTT device and its automations) or with the REST API:
 <a href="api/jobs">api/jobs</a>, <a href="api/stats">api/stats</a>, <a href="api/encoders">api/encoders</a>, <a href="api/health">api/health</a>.</p>
 </body></html>
