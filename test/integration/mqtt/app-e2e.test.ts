@@ -6,7 +6,7 @@ import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { type Broker, startBroker } from '../../helpers/broker.js';
 import { ClipFactory } from '../../helpers/clips.js';
 import { get, post, waitFor } from '../../helpers/http.js';
-import { Observer } from './harness.js';
+import { ENTITY_COUNT, Observer } from './harness.js';
 
 const clips = new ClipFactory();
 
@@ -42,7 +42,7 @@ describe('MQTT with the real app', function () {
     t = await startTestApp({ overrides: { mqtt_url: broker.url, mqtt_state_interval_secs: 1 } });
     await ha.waitForLast('shrinkray/status', (p) => p === 'online', 'online', 10_000);
     const configs = () => (ha?.messages ?? []).filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config') && m.payload !== '');
-    await waitFor(() => configs().length === 21, 'all 21 discovery configs', 10_000);
+    await waitFor(() => configs().length === ENTITY_COUNT, 'every discovery config', 10_000);
     assert.ok(configs().every((m) => JSON.parse(m.payload).unique_id.startsWith('shrinkray_')));
 
     const file = await clips.copyTo(await clips.h264(), join(t.media, 'tv', 'ep.mp4'));
@@ -180,12 +180,30 @@ describe('MQTT with the real app', function () {
     await ha.waitForLast('shrinkray/status', (p) => p === 'online', 'online again', 20_000);
     const state = await ha.waitForLast('shrinkray/state', (p) => JSON.parse(p).complete === 1 && JSON.parse(p).running === 0, 'state restored', 20_000);
     assert.equal(JSON.parse(state.payload).session_saved, (await get(t.url, '/api/stats')).body.session_saved);
-    await waitFor(() => (ha?.messages ?? []).filter((m) => m.topic.endsWith('/config')).length === 21, 'discovery republished', 10_000);
+    await waitFor(() => (ha?.messages ?? []).filter((m) => m.topic.endsWith('/config')).length === ENTITY_COUNT, 'discovery republished', 10_000);
     await ha.waitFor((m) => m.topic === 'shrinkray/event' && JSON.parse(m.payload).event_type === 'job_complete', 'the job_complete kept while offline', 10_000);
   });
 
-  it('without a broker configured, MQTT is off and nothing else changes', async () => {
+  it('without a broker configured, MQTT is off: no bridge, no Supervisor call, and the service runs', async () => {
+    const { startMqtt } = await import('../../../src/mqtt/start.js');
     t = await startTestApp();
+    let fetched = 0;
+    const handle = await startMqtt({
+      settings: t.app.settings.get(),
+      view: t.app.queue,
+      actions: t.app.service,
+      encoders: t.app.encoders,
+      store: undefined as never, // never reached when MQTT is off
+      log: (await import('../../../src/log.js')).createLogger('silent'),
+      version: 'test',
+      fetchImpl: async () => {
+        fetched += 1;
+        return new Response('{}');
+      },
+    });
+    assert.equal(handle.bridge(), undefined);
+    assert.equal(fetched, 0);
+    await handle.stop();
     assert.equal((await get(t.url, '/api/health')).status, 200);
   });
 });

@@ -1,33 +1,22 @@
 /** The bridge against a real Mosquitto: discovery, availability, state after a job, birth, cleanup. */
 import assert from 'node:assert/strict';
 import {
-  buildDiscovery,
   EVENT_TYPES,
-  makeTopics,
   startMqttBridge,
 } from '../../../src/mqtt/index.js';
-import { type Broker, freePort, startBroker } from '../../helpers/broker.js';
+import { type Broker, freePort } from '../../helpers/broker.js';
 import { entityState, validateDiscovery, validateEventPayload } from '../../helpers/ha-rules.js';
 import { FakeQueue, fakeEncoders, silentLog } from './fake-queue.js';
-import { Observer, sleep, startTestBridge, type TestBridge } from './harness.js';
+import { ENTITY_COUNT, Observer, sleep, startTestBridge, type TestBridge, useBroker } from './harness.js';
 
-const ENTITY_COUNT = buildDiscovery({
-  topics: makeTopics('x', 'homeassistant', 'x'),
-  swVersion: '1',
-}).length;
 
 describe('mqtt bridge (real broker)', function () {
   this.timeout(20_000);
+  const hooks = useBroker();
+  const { cleanup } = hooks;
   let broker: Broker;
-  const cleanup: (() => Promise<void>)[] = [];
-  before(async () => {
-    broker = await startBroker();
-  });
-  after(async () => {
-    await broker.close();
-  });
-  afterEach(async () => {
-    for (const fn of cleanup.splice(0).reverse()) await fn();
+  beforeEach(() => {
+    broker = hooks.broker();
   });
 
   async function setup(over = {}, queue?: FakeQueue): Promise<{ t: TestBridge; obs: Observer }> {

@@ -1,7 +1,7 @@
 /** Shared pieces for the MQTT integration tests: an observing client and a bridge on a fake queue. */
 import { connect, connectAsync, type MqttClient } from 'mqtt';
-import { type MqttBridge, type MqttOptions, startMqttBridge } from '../../../src/mqtt/index.js';
-import type { Broker } from '../../helpers/broker.js';
+import { buildDiscovery, type MqttBridge, type MqttOptions, makeTopics, startMqttBridge } from '../../../src/mqtt/index.js';
+import { type Broker, startBroker } from '../../helpers/broker.js';
 import { FakeQueue, fakeEncoders, silentLog } from './fake-queue.js';
 
 export interface Seen {
@@ -157,3 +157,31 @@ export function startTestBridge(
 
 export const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How many discovery configs the bridge publishes (one per entity). */
+export const ENTITY_COUNT = buildDiscovery({ topics: makeTopics('x', 'homeassistant', 'x'), swVersion: '1' }).length;
+
+/**
+ * Mocha hooks shared by the broker suites: one real Mosquitto for the suite, and a list of cleanups
+ * run (last first) after each test.
+ */
+export function useBroker(): { broker: () => Broker; cleanup: (() => Promise<void>)[] } {
+  let broker: Broker | undefined;
+  const cleanup: (() => Promise<void>)[] = [];
+  before(async () => {
+    broker = await startBroker();
+  });
+  after(async () => {
+    await broker?.close();
+  });
+  afterEach(async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn();
+  });
+  return {
+    broker: () => {
+      if (!broker) throw new Error('the broker is started in before()');
+      return broker;
+    },
+    cleanup,
+  };
+}

@@ -3,30 +3,20 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { buildDiscovery, makeTopics } from '../../../src/mqtt/index.js';
-import { type Broker, startBroker } from '../../helpers/broker.js';
+import type { Broker } from '../../helpers/broker.js';
 import { validateDiscovery } from '../../helpers/ha-rules.js';
-import { Observer, sleep, startTestBridge } from './harness.js';
+import { ENTITY_COUNT, Observer, sleep, startTestBridge, useBroker } from './harness.js';
 
-const ENTITY_COUNT = buildDiscovery({
-  topics: makeTopics('x', 'homeassistant', 'x'),
-  swVersion: '1',
-}).length;
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const CHILD = fileURLToPath(new URL('./fixtures/bridge-child.ts', import.meta.url));
 
 describe('mqtt resilience (real broker)', function () {
   this.timeout(30_000);
+  const hooks = useBroker();
+  const { cleanup } = hooks;
   let broker: Broker;
-  const cleanup: (() => Promise<void>)[] = [];
-  before(async () => {
-    broker = await startBroker();
-  });
-  after(async () => {
-    await broker.close();
-  });
-  afterEach(async () => {
-    for (const fn of cleanup.splice(0).reverse()) await fn();
+  beforeEach(() => {
+    broker = hooks.broker();
   });
 
   async function observe(topics: string[]): Promise<Observer> {
