@@ -80,6 +80,33 @@ describe('restarts (D8, D9)', function () {
     }
   });
 
+  it('a restart removes the temp and staged files a crash left behind (ours only) and keeps the job in its place (D9)', async () => {
+    let t = await startTestApp();
+    try {
+      const dir = join(t.media, 'Shows');
+      const file = await clips.copyTo(await clips.slow(), join(dir, 'long.mkv'));
+      await post(t.url, '/api/jobs', { paths: [file], preset_id: 'compress-hevc' });
+      await waitFor(async () => (await get(t.url, '/api/jobs')).body.jobs[0]?.status === 'running', 'running');
+      const id = (await get(t.url, '/api/jobs')).body.jobs[0].id;
+      await t.stop(); // the job stays `running` in the database, as after a crash
+      const { writeFile } = await import('node:fs/promises');
+      const ours = [join(t.temp, 'long.0123456789abcdef.shrinkray.tmp.mkv'), join(dir, '.long.fedcba9876543210.shrinkray.part.mkv')];
+      const users = [join(dir, 'long.shrinkray.tmp.mkv'), join(dir, 'clip.0123456789abcdef.mkv'), join(t.temp, 'notes.txt')];
+      for (const path of [...ours, ...users]) await writeFile(path, 'x');
+      const hour = new Date().getHours();
+      t = await t.restart({ schedule_enabled: true, schedule_start_hour: (hour + 2) % 24, schedule_end_hour: (hour + 3) % 24 });
+      const { access } = await import('node:fs/promises');
+      const exists = (p: string) => access(p).then(() => true, () => false);
+      for (const path of ours) assert.equal(await exists(path), false, `${path} removed`);
+      for (const path of users) assert.equal(await exists(path), true, `${path} kept`);
+      assert.equal(await exists(file), true);
+      const jobs = (await get(t.url, '/api/jobs')).body.jobs;
+      assert.deepEqual(jobs.map((j: any) => [j.id, j.status, j.temp_path]), [[id, 'pending', undefined]]);
+    } finally {
+      await t.dispose();
+    }
+  });
+
   it('the real process: SIGTERM kills ffmpeg, removes the temp file, exits 0; on restart the job is pending in its place', async () => {
     const root = await mkdtemp(join(tmpdir(), 'shrinkray-proc-'));
     const media = join(root, 'media');
