@@ -1,11 +1,12 @@
 import { mkdir, stat, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname } from 'node:path';
-import { peerMiddleware, sameOriginMiddleware, tokenMiddleware } from './api/auth.js';
+import { hostMiddleware, peerMiddleware, sameOriginMiddleware, tokenGuard } from './api/auth.js';
 import { browseRoutes } from './api/browse-routes.js';
 import { configRoutes } from './api/config-routes.js';
 import { encoderRoutes } from './api/encoder-routes.js';
 import { homeRoutes } from './api/home.js';
+import { knownHostNames } from './api/hosts.js';
 import { close, listen } from './api/listen.js';
 import { metaRoutes } from './api/meta-routes.js';
 import { jobRoutes } from './api/routes.js';
@@ -144,9 +145,11 @@ export async function startApp(o: AppOptions): Promise<App> {
     if (scheduleChanged(next, previous)) pool.kick();
   });
 
-  const routers = [
+  const open = [
     homeRoutes({ view: queue, encoders, version: VERSION }),
     metaRoutes({ view: queue, version: VERSION, startedAt: Date.now(), now: Date.now }),
+  ];
+  const guarded = [
     encoderRoutes({ encoders }),
     configRoutes({ settings, notifyFlag, pushover, encoders, version: VERSION }),
     browseRoutes({ browser }),
@@ -158,10 +161,14 @@ export async function startApp(o: AppOptions): Promise<App> {
   ];
   // D17: the main listener is either the add-on's ingress (only the Supervisor's proxy may talk to
   // it) or a plain listener guarded by the token when one is set; the direct API port always needs it.
+  // D21: without a token, the plain listener serves only expected host names (DNS rebinding).
   const token = () => settings.get().api_token;
-  const mainGuard = s.allowed_peers.length > 0 ? [peerMiddleware(() => settings.get().allowed_peers)] : [sameOriginMiddleware(), tokenMiddleware(token)];
-  const main = await listen(createHttpApp({ log, guards: mainGuard, routers }).callback(), s.port, s.host);
-  const api = s.api_port > 0 ? await listen(createHttpApp({ log, guards: [sameOriginMiddleware(), tokenMiddleware(token)], routers }).callback(), s.api_port, s.host) : undefined;
+  const hosts = knownHostNames(() => settings.get());
+  const ingress = s.allowed_peers.length > 0;
+  // Home Assistant authenticates ingress users; its proxy sends no token of ours.
+  const mainGlobal = ingress ? [peerMiddleware(() => settings.get().allowed_peers)] : [hostMiddleware(hosts, () => !token()), sameOriginMiddleware()];
+  const main = await listen(createHttpApp({ log, global: mainGlobal, guards: ingress ? [] : [tokenGuard(token)], guarded, open }).callback(), s.port, s.host);
+  const api = s.api_port > 0 ? await listen(createHttpApp({ log, global: [sameOriginMiddleware()], guards: [tokenGuard(token)], guarded, open }).callback(), s.api_port, s.host) : undefined;
   const url = main.url;
   log.info({ url, api: api?.url, media: s.media_paths, data: settings.dataDir, temp: tempDir(), workers: s.workers }, 'shrinkray listening');
 

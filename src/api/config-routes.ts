@@ -1,4 +1,4 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { configView, planUpdate } from '../config/api.js';
 import { ConfigError, SETTING_KEYS, type SettingsStore } from '../config/index.js';
@@ -9,6 +9,7 @@ import type { Codec } from '../jobs/types.js';
 import type { NotifyFlag } from '../notify/flag.js';
 import { type PushoverMessage, TEST_MESSAGE } from '../notify/pushover.js';
 import { readJson } from './body.js';
+import { apiRouter } from './router.js';
 
 export interface ConfigRoutesDeps {
   settings: SettingsStore;
@@ -32,7 +33,7 @@ function defaultQuality(encoders: ConfigRoutesDeps['encoders'], codec: Codec): n
 
 /** GET/PUT /api/config and POST /api/pushover/test (upstream-behaviour §7.2, §8; D16). */
 export function configRoutes(d: ConfigRoutesDeps): Router {
-  const r = new Router({ prefix: '/api' });
+  const r = apiRouter();
 
   r.get('/config', (ctx) => {
     ctx.body = configView(d.settings.get(), {
@@ -61,7 +62,7 @@ export function configRoutes(d: ConfigRoutesDeps): Router {
       } catch (error) {
         // Another PUT may have changed the file between the check and this update.
         if (error instanceof ConfigError) return refuse(ctx, error.problems);
-        throw new AppError(500, 'save_failed', `failed to save config: ${messageOf(error)}`, { cause: error });
+        throw new AppError(500, 'save_failed', 'failed to save config (the service log says why)', { cause: error });
       }
     }
     if (plan.notifyOnComplete !== undefined) d.notifyFlag.set(plan.notifyOnComplete);

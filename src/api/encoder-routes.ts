@@ -1,9 +1,10 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Detection } from '../ffmpeg/detect.js';
 import type { EncoderInfo } from '../ffmpeg/encoders.js';
 import { PRESETS } from '../ffmpeg/presets.js';
 import type { EncoderRegistry } from '../ffmpeg/registry.js';
 import type { Accel } from '../jobs/types.js';
+import { apiRouter } from './router.js';
 
 /** Upstream's encoder object: `name` is short, `description` says what hardware it needs. */
 export interface WireEncoder {
@@ -56,7 +57,7 @@ function detectBody(registry: EncoderRegistry, d: Detection) {
 }
 
 export function encoderRoutes(d: { encoders: EncoderRegistry; smartShrink?: boolean }): Router {
-  const r = new Router({ prefix: '/api' });
+  const r = apiRouter();
   r.get('/encoders', async (ctx) => {
     await d.encoders.ready();
     ctx.body = encodersBody(d.encoders);

@@ -1,9 +1,10 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { QueueView } from '../jobs/actions.js';
+import { apiRouter } from './router.js';
 
 /** GET /api/health. Presets and encoders live in encoder-routes.ts. */
 export function metaRoutes(d: { view: QueueView; version: string; startedAt: number; now: () => number }): Router {
-  const r = new Router({ prefix: '/api' });
+  const r = apiRouter();
   r.get('/health', (ctx) => {
     ctx.body = {
       status: 'ok',

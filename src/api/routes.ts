@@ -1,7 +1,8 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import { notFound } from '../errors.js';
 import type { QueueActions, QueueView } from '../jobs/actions.js';
 import { readJson } from './body.js';
+import { apiRouter } from './router.js';
 import { type SseOptions, streamJobs } from './sse.js';
 
 export interface JobRoutesDeps {
@@ -12,7 +13,7 @@ export interface JobRoutesDeps {
 
 /** The Jobs API of jobs-api.md, plus the documented additions (remove, queue state, workers). */
 export function jobRoutes(d: JobRoutesDeps): Router {
-  const r = new Router({ prefix: '/api' });
+  const r = apiRouter();
   r.get('/jobs', (ctx) => {
     ctx.body = { jobs: d.view.jobs(), stats: d.view.stats() };
   });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export const LOG_FORMATS = ['json', 'pretty'] as const;
 export const TONEMAP_ALGORITHMS = [
   'hable',
   'bt2390',
@@ -34,6 +35,8 @@ export const settingsSchema = z
     host: z.string().min(1).default('0.0.0.0'),
     workers: int(1, 6).default(1),
     log_level: z.enum(LOG_LEVELS).default('info'),
+    /** `json`: one JSON object per line (pino); `pretty`: one readable line per event (the add-on's Log tab). */
+    log_format: z.enum(LOG_FORMATS).default('json'),
     original_handling: z.enum(['replace', 'keep']).default('replace'),
     output_format: z.enum(['mkv', 'mp4']).default('mkv'),
     quality_hevc: quality(QUALITY_RANGES.hevc).default(0),
@@ -74,6 +77,11 @@ export const settingsSchema = z
     allowed_peers: z.array(z.union([z.ipv4(), z.ipv6()])).default([]),
     /** A second listener for direct API access (0 = none); it always requires `api_token`. */
     api_port: int(0, 65535).default(0),
+    /**
+     * Host names the main listener answers when no token is set (D21, DNS rebinding). IP literals,
+     * `localhost`, this machine's host name and `public_url`'s host are always allowed.
+     */
+    allowed_hosts: z.array(z.string().regex(/^[A-Za-z0-9.-]+$/)).default([]),
   })
   .strict();
 
@@ -97,6 +105,7 @@ const MESSAGES: Record<SettingKey, string> = {
   host: 'must be a non-empty host name or address',
   workers: whole(1, 6),
   log_level: "must be 'debug', 'info', 'warn', or 'error'",
+  log_format: "must be 'json' or 'pretty'",
   original_handling: "must be 'replace' or 'keep'",
   output_format: "must be 'mkv' or 'mp4'",
   quality_hevc: `${whole(QUALITY_RANGES.hevc.min, QUALITY_RANGES.hevc.max)} (or 0 for the encoder default)`,
@@ -128,6 +137,7 @@ const MESSAGES: Record<SettingKey, string> = {
   api_token: STRING,
   allowed_peers: 'must be a list of IP addresses',
   api_port: whole(0, 65535),
+  allowed_hosts: 'must be a list of host names (letters, digits, dots and dashes)',
 };
 
 const isSettingKey = (key: unknown): key is SettingKey => typeof key === 'string' && key in MESSAGES;

@@ -10,6 +10,7 @@ const BAD: Record<string, unknown[]> = {
   host: ['', 1],
   workers: [0, 7, 1.5, '2', null, true],
   log_level: ['verbose', '', 3],
+  log_format: ['text', 'JSON', '', 1],
   original_handling: ['delete', '', 'Keep'],
   output_format: ['avi', 'MKV', ''],
   quality_hevc: [14, 41, 1, -1, 22.5, '22'],
@@ -41,6 +42,7 @@ const BAD: Record<string, unknown[]> = {
   api_token: [1],
   allowed_peers: ['172.30.32.2', ['not an ip'], [5]],
   api_port: [-1, 65536, 1.5],
+  allowed_hosts: ['nas.lan', ['a b'], ['evil/x'], [5]],
 };
 
 /** Values at the edges that must pass. */
