@@ -24,7 +24,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const settings = config.settings;
-  const log = createLogger(settings.get().log_level);
+  const log = createLogger(settings.get().log_level, undefined, settings.get().log_format);
   // The built-in default media folder is created on first start; a configured one must exist.
   const createMissingMedia = !settings.isOverridden('media_paths') && settings.get().media_paths.length === 1;
   const app = await startApp({ settings, log, createMissingMedia }).catch((error: Error) => {
