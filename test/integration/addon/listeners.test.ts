@@ -40,7 +40,8 @@ describe('add-on listeners (D17): ingress only for the Supervisor, the direct AP
   const start = async (options: Record<string, unknown>, extraArgs: string[]) => {
     await writeFile(join(root, 'options.json'), JSON.stringify(options));
     const config = await loadConfig({
-      argv: ['--addon-options', join(root, 'options.json'), '--data', join(root, 'data'), '--temp', join(root, 'tmp'), '--host', '127.0.0.1', ...extraArgs],
+      // The options name /media (all an add-on may use); the flag, which wins, points at a temp folder.
+      argv: ['--addon-options', join(root, 'options.json'), '--media', join(root, 'media'), '--data', join(root, 'data'), '--temp', join(root, 'tmp'), '--host', '127.0.0.1', ...extraArgs],
       env: {},
       cwd: root,
     });
@@ -49,7 +50,7 @@ describe('add-on listeners (D17): ingress only for the Supervisor, the direct AP
   };
 
   it('the ingress port answers the allowed peer only (health stays open); options are read-only overrides', async () => {
-    const a = await start({ media_paths: [join(root, 'media')], log_level: 'warn' }, ['--port', '0', '--allowed-peers', '127.0.0.2']);
+    const a = await start({ media_paths: ['/media'], log_level: 'warn' }, ['--port', '0', '--allowed-peers', '127.0.0.2']);
     const base = a.url();
     const stranger = await getFrom(`${base}/api/jobs`, '127.0.0.1');
     assert.equal(stranger.status, 403);
@@ -69,7 +70,7 @@ describe('add-on listeners (D17): ingress only for the Supervisor, the direct AP
 
   it('a token opens the direct API port, which refuses requests without it', async () => {
     const apiPort = await freePort();
-    const a = await start({ media_paths: [join(root, 'media')], api_token: 'tok-123456789', api_port: apiPort }, ['--port', '0', '--allowed-peers', '127.0.0.2']);
+    const a = await start({ media_paths: ['/media'], api_token: 'tok-123456789', api_port: apiPort }, ['--port', '0', '--allowed-peers', '127.0.0.2']);
     const api = a.apiUrl();
     assert.equal(api, `http://127.0.0.1:${apiPort}`);
     const none = await getFrom(`${api}/api/jobs`, '127.0.0.1');
@@ -85,6 +86,6 @@ describe('add-on listeners (D17): ingress only for the Supervisor, the direct AP
   });
 
   it('refuses to start with a direct API port but no token', async () => {
-    await assert.rejects(start({ media_paths: [join(root, 'media')] }, ['--api-port', '8081']), /api_port needs api_token/);
+    await assert.rejects(start({ media_paths: ['/media'] }, ['--api-port', '8081']), /api_port needs api_token/);
   });
 });

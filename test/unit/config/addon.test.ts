@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mapAddonOptions, readAddonOptions } from '../../../src/config/addon.js';
-import { checkSettings } from '../../../src/config/index.js';
+import { type AddonOptionsError, mapAddonOptions, readAddonOptions } from '../../../src/config/addon.js';
+import { ConfigError, checkSettings, loadConfig } from '../../../src/config/index.js';
 import { readEnvironment } from '../../../src/config/sources.js';
 
 describe('add-on options → settings', () => {
@@ -12,6 +12,7 @@ describe('add-on options → settings', () => {
       port: 8099,
       host: '0.0.0.0',
       allowed_peers: ['172.30.32.2'],
+      log_format: 'pretty',
       temp_path: '/media/.shrinkray-tmp',
       media_paths: ['/media', '/share/videos'],
       log_level: 'debug',
@@ -52,6 +53,55 @@ describe('add-on options → settings', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('media folders are normalised and must stay inside /media or /share', () => {
+    assert.deepEqual(mapAddonOptions({ media_paths: ['/media//Movies/', '/share/./videos', '/media/TV/../Films', '/media/'] }).media_paths, ['/media/Movies', '/share/videos', '/media/Films', '/media']);
+    assert.equal(mapAddonOptions({ media_paths: ['/share/a/../b/'] }).temp_path, '/share/b/.shrinkray-tmp');
+    const refused: [string, RegExp][] = [
+      ['/media/../etc', /media_paths\[0\]: "\/media\/\.\.\/etc" is outside \/media or \/share \(it resolves to \/etc\)/],
+      ['/share/../../data', /resolves to \/data/],
+      ['/media/..', /resolves to \/\)/],
+      ['/mediafoo', /"\/mediafoo" is outside/],
+      ['media/Movies', /not an absolute path/],
+      ['/media/a\0b', /NUL byte/],
+      ['', /expected a folder/],
+    ];
+    for (const [bad, message] of refused) {
+      assert.throws(() => mapAddonOptions({ media_paths: ['/media', bad] }), (error: Error) => {
+        assert.match(error.message.replace('[1]', '[0]'), message);
+        return true;
+      }, bad);
+    }
+  });
+
+  it('temp_path follows the same rule; every problem is reported at once', () => {
+    assert.equal(mapAddonOptions({ temp_path: '/share/tmp/' }).temp_path, '/share/tmp');
+    assert.throws(() => mapAddonOptions({ media_paths: ['/media/../etc', '/config'], temp_path: '/data/tmp' }), (error: AddonOptionsError) => {
+      assert.equal(error.problems.length, 3);
+      assert.match(error.problems.join('\n'), /media_paths\[0\].*\n.*media_paths\[1\]: "\/config" is outside.*\n.*temp_path: "\/data\/tmp" is outside/);
+      return true;
+    });
+  });
+
+  it('a bad media folder in options.json is a ConfigError naming the option (main exits 2 with it)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'addon-'));
+    try {
+      await writeFile(join(dir, 'options.json'), JSON.stringify({ media_paths: ['/media/../etc'] }));
+      await assert.rejects(readAddonOptions(join(dir, 'options.json')), /^Error: add-on option media_paths\[0\]: "\/media\/\.\.\/etc" is outside \/media or \/share \(it resolves to \/etc\)/);
+      await assert.rejects(loadConfig({ argv: ['--addon-options', join(dir, 'options.json'), '--data', join(dir, 'data')], env: {}, cwd: dir }), (error: Error) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /^invalid configuration:\n {2}add-on option media_paths\[0\]: .* \(it resolves to \/etc\)/);
+        return true;
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the add-on logs readable lines unless json is chosen', () => {
+    assert.equal(mapAddonOptions({}).log_format, 'pretty');
+    assert.equal(mapAddonOptions({ log_format: 'json' }).log_format, 'json');
   });
 
   it('takes the Supervisor token from SUPERVISOR_TOKEN', () => {
