@@ -58,6 +58,10 @@ export const settingsSchema = z
     first_frame_timeout_secs: int(1, 3600).default(10),
     ffmpeg_path: z.string().min(1).default('ffmpeg'),
     ffprobe_path: z.string().min(1).default('ffprobe'),
+    /** An ffmpeg whose libvmaf scores SmartShrink samples; empty = the main ffmpeg (issue 9). */
+    vmaf_ffmpeg: z.string().default(''),
+    /** A VMAF model file for libvmaf builds that need one (1.x: `vmaf_v0.6.1.pkl`); empty = the built-in model. */
+    vmaf_model: z.string().default(''),
     mqtt_url: z.string().default(''),
     mqtt_username: z.string().default(''),
     mqtt_password: z.string().default(''),
@@ -125,6 +129,8 @@ const MESSAGES: Record<SettingKey, string> = {
   first_frame_timeout_secs: whole(1, 3600),
   ffmpeg_path: 'must be a non-empty command or path',
   ffprobe_path: 'must be a non-empty command or path',
+  vmaf_ffmpeg: 'must be a command or path (empty: the main ffmpeg)',
+  vmaf_model: 'must be a path to a VMAF model file (empty: the built-in model)',
   mqtt_url: STRING,
   mqtt_username: STRING,
   mqtt_password: STRING,

@@ -30,6 +30,8 @@ const BAD: Record<string, unknown[]> = {
   first_frame_timeout_secs: [0, 3601],
   ffmpeg_path: ['', 5],
   ffprobe_path: [''],
+  vmaf_ffmpeg: [1, null],
+  vmaf_model: [false, 2],
   mqtt_url: [1],
   mqtt_username: [1],
   mqtt_password: [1],
