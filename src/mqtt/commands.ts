@@ -52,12 +52,19 @@ export interface ParsedRequest {
 }
 
 /**
- * An empty payload is `{}`. Anything else must be a JSON object; `transaction` is taken out of the body
- * (a string or number is echoed back; other types are ignored).
+ * An empty (or blank) payload is what clearing a retained message looks like: it never runs anything.
+ */
+export function isEmptyCommand(payload: Buffer | string): boolean {
+  return payload.length === 0 || payload.toString().trim() === '';
+}
+
+/**
+ * The payload must be a JSON object (`{}` for actions without arguments); `transaction` is taken out of
+ * the body (a string or number is echoed back; other types are ignored).
  */
 export function parseRequest(payload: Buffer | string): ParsedRequest | { error: string } {
   const text = payload.toString().trim();
-  if (text === '') return { body: {} };
+  if (text === '') return { error: 'Empty payload: send a JSON object, e.g. {}' };
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -78,10 +85,18 @@ function withTransaction<T extends CommandResponse>(response: T, transaction?: T
   return transaction === undefined ? response : { ...response, transaction };
 }
 
-/** The error answer for a thrown value: AppError messages as REST shows them, anything else as internal. */
+/**
+ * The error answer for a thrown value: AppError messages as REST shows them. Anything else is a short
+ * "internal error": its text (errno strings, paths) goes to the log, never onto the broker.
+ */
 export function errorResponse(error: unknown, transaction?: Transaction): CommandResponse {
-  const code = error instanceof AppError ? error.code : 'internal_error';
-  return withTransaction({ status: 'error', error: messageOf(error), code }, transaction);
+  if (error instanceof AppError) {
+    return withTransaction({ status: 'error', error: error.message, code: error.code }, transaction);
+  }
+  return withTransaction(
+    { status: 'error', error: 'Internal error (the Shrinkray log has the details)', code: 'internal_error' },
+    transaction,
+  );
 }
 
 /** Runs one request; never throws. `onUnexpected` hears about errors that are not AppErrors. */
@@ -134,6 +149,53 @@ export async function handleSet(
     }
     return null;
   } catch (error) {
-    return messageOf(error);
+    return error instanceof AppError ? error.message : `Internal error: ${messageOf(error)}`;
+  }
+}
+
+/**
+ * Runs commands one at a time in arrival order, so `pause` then `resume` ends resumed and a flood of
+ * commands cannot start thousands of actions at once. A task that throws never stops the ones after it.
+ * When `limit` tasks are waiting, `push` refuses (returns false); after `close` nothing more runs.
+ */
+export class CommandQueue {
+  private tail: Promise<void> = Promise.resolve();
+  private waiting = 0;
+  private closed = false;
+
+  constructor(
+    private readonly limit: number,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  push(task: () => Promise<void>): boolean {
+    if (this.closed || this.waiting >= this.limit) return false;
+    this.waiting += 1;
+    this.tail = this.tail
+      .then(() => (this.closed ? undefined : task()))
+      .catch((error: unknown) => {
+        try {
+          this.onError(error);
+        } catch {
+          // a failing logger must not break the chain
+        }
+      })
+      .finally(() => {
+        this.waiting -= 1;
+      });
+    return true;
+  }
+
+  pending(): number {
+    return this.waiting;
+  }
+
+  /** Resolves when everything queued so far has run. */
+  idle(): Promise<void> {
+    return this.tail;
+  }
+
+  close(): void {
+    this.closed = true;
   }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ACTIONS, handleRequest, handleSet, parseRequest } from '../../../src/mqtt/commands.js';
+import { ACTIONS, CommandQueue, handleRequest, handleSet, isEmptyCommand, parseRequest } from '../../../src/mqtt/commands.js';
 import { FakeQueue } from '../../integration/mqtt/fake-queue.js';
 
 describe('mqtt command parsing', () => {
@@ -10,8 +10,24 @@ describe('mqtt command parsing', () => {
     });
     assert.deepEqual(parseRequest('{"transaction":7}'), { body: {}, transaction: 7 });
     assert.deepEqual(parseRequest('{"transaction":{"x":1}}'), { body: {} });
-    assert.deepEqual(parseRequest(''), { body: {} });
-    assert.deepEqual(parseRequest(Buffer.from('  ')), { body: {} });
+    assert.deepEqual(parseRequest('{}'), { body: {} });
+  });
+
+  it('an empty or blank payload (how a retained message is cleared) is never a request', async () => {
+    for (const payload of ['', Buffer.alloc(0), '  ', Buffer.from('\n\t ')]) {
+      assert.equal(isEmptyCommand(payload), true);
+      assert.match((parseRequest(payload) as { error: string }).error, /Empty payload/);
+    }
+    assert.equal(isEmptyCommand('{}'), false);
+    const q = new FakeQueue();
+    for (const action of Object.keys(ACTIONS)) {
+      assert.equal((await handleRequest(action, '', q)).status, 'error', action);
+    }
+    assert.notEqual(await handleSet('paused', '', q), null);
+    assert.notEqual(await handleSet('workers', ' ', q), null);
+    assert.deepEqual(q.calls.filter((c) => !c.startsWith('setWorkers')), []);
+    assert.equal(q.isPaused(), false);
+    assert.equal(q.workerCount(), 1);
   });
 
   it('refuses payloads that are not JSON objects', () => {
@@ -92,9 +108,22 @@ describe('mqtt command routing', () => {
       },
     });
     const heard: unknown[] = [];
-    const res = await handleRequest('queue/pause', '', broken, (e) => heard.push(e));
-    assert.deepEqual(res, { status: 'error', error: 'boom', code: 'internal_error' });
+    const res = await handleRequest('queue/pause', '{}', broken, (e) => heard.push(e));
+    assert.equal(res.status, 'error');
+    assert.equal((res as { code: string }).code, 'internal_error');
     assert.equal(heard.length, 1);
+  });
+
+  it('never puts the text of an unexpected error (paths, errno) on the broker', async () => {
+    const broken = Object.assign(new FakeQueue(), {
+      createJobs: async () => {
+        throw Object.assign(new Error("EACCES: permission denied, open '/secret/dir/file'"), { code: 'EACCES' });
+      },
+    });
+    const res = await handleRequest('job/create', '{"paths":["/media/a"],"transaction":1}', broken);
+    assert.equal(res.status, 'error');
+    assert.equal(res.transaction, 1);
+    assert.doesNotMatch(JSON.stringify(res), /EACCES|secret/);
   });
 
   it('clear_finished clears every terminal status but never pending jobs', async () => {
@@ -133,5 +162,69 @@ describe('mqtt command routing', () => {
     assert.match((await handleSet('workers', '3.5', q)) ?? '', /between 1 and 6/);
     assert.match((await handleSet('workers', 'many', q)) ?? '', /between 1 and 6/);
     assert.match((await handleSet('speed', '1', q)) ?? '', /Unknown setting/);
+  });
+});
+
+describe('mqtt command queue', () => {
+  const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('runs one command at a time, in arrival order', async () => {
+    const errors: unknown[] = [];
+    const queue = new CommandQueue(100, (e) => errors.push(e));
+    const log: string[] = [];
+    let running = 0;
+    let most = 0;
+    for (let i = 0; i < 20; i++) {
+      queue.push(async () => {
+        running += 1;
+        most = Math.max(most, running);
+        await tick();
+        log.push(String(i));
+        running -= 1;
+      });
+    }
+    await queue.idle();
+    assert.equal(most, 1);
+    assert.deepEqual(log, Array.from({ length: 20 }, (_, i) => String(i)));
+    assert.deepEqual(errors, []);
+  });
+
+  it('a command that throws does not stop the ones after it', async () => {
+    const errors: unknown[] = [];
+    const queue = new CommandQueue(10, (e) => errors.push(e));
+    const ran: number[] = [];
+    queue.push(async () => {
+      throw new Error('first');
+    });
+    queue.push(async () => {
+      ran.push(2);
+    });
+    await queue.idle();
+    assert.deepEqual(ran, [2]);
+    assert.equal(errors.length, 1);
+  });
+
+  it('refuses more than its limit of waiting commands, and runs nothing after close', async () => {
+    const queue = new CommandQueue(3, () => {});
+    let release = (): void => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const ran: number[] = [];
+    const accepted = [1, 2, 3, 4, 5].map((n) =>
+      queue.push(async () => {
+        await gate;
+        ran.push(n);
+      }),
+    );
+    assert.deepEqual(accepted, [true, true, true, false, false]);
+    assert.equal(queue.pending(), 3);
+    await tick(); // the first one has started and waits at the gate
+    queue.close();
+    assert.equal(queue.push(async () => {}), false);
+    release();
+    await queue.idle();
+    assert.deepEqual(ran, [1]);
+    assert.equal(queue.pending(), 0);
   });
 });
