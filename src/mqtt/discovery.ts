@@ -86,15 +86,59 @@ export function buildDiscovery(ctx: DiscoveryContext): DiscoveryMessage[] {
   });
 }
 
+export interface CleanupContext {
+  topics: Topics;
+  /** The discovery topics we publish now. */
+  current: ReadonlySet<string>;
+  /** Node ids (`shrinkray_<id>`) this data folder used before. */
+  previousNodeIds: ReadonlySet<string>;
+}
+
+const NODE_PREFIX = 'shrinkray_';
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** `<prefix>/<component>/<node>/<object>/config` → node, or undefined for any other shape. */
+function nodeOf(topic: string, prefix: string): string | undefined {
+  if (!topic.startsWith(`${prefix}/`)) return undefined;
+  const parts = topic.slice(prefix.length + 1).split('/');
+  return parts.length === 4 && parts[3] === 'config' ? parts[1] : undefined;
+}
+
 /**
- * Is this retained message one of our discovery configs that we no longer publish? Such configs get an
- * empty retained payload, which removes the entity from Home Assistant.
+ * Why a retained discovery config seen at connect must be removed, or null to leave it alone.
+ * - Our node, a topic we no longer publish: an entity that went away.
+ * - Another Shrinkray node (our origin name, its node id in `device.identifiers`) that this data folder
+ *   used before (the id is recorded in our store): our old device, e.g. before the add-on's identity was
+ *   derived from the Supervisor.
+ * - Another Shrinkray node whose availability topic is our `<base>/status`: a device of this installation
+ *   from a data folder that is gone (a reinstall, a deleted data folder). Two running instances on one
+ *   broker must use different base topics (they would otherwise share state and both run every command),
+ *   so a config on our base topic with another id is never a live instance's.
+ * Everything else, other Shrinkray instances (another base topic) included, is left alone.
  */
-export function isStaleConfig(
+export function staleConfigReason(
   topic: string,
   payload: Buffer | string,
   retained: boolean,
-  current: ReadonlySet<string>,
-): boolean {
-  return retained && payload.length > 0 && !current.has(topic);
+  ctx: CleanupContext,
+): string | null {
+  if (!retained || payload.length === 0) return null;
+  const node = nodeOf(topic, ctx.topics.prefix);
+  if (node === undefined) return null;
+  if (node === ctx.topics.nodeId) return ctx.current.has(topic) ? null : 'an entity we no longer publish';
+  if (!node.startsWith(NODE_PREFIX)) return null;
+  let config: unknown;
+  try {
+    config = JSON.parse(payload.toString());
+  } catch {
+    return null;
+  }
+  if (!isRecord(config) || !isRecord(config.origin) || config.origin.name !== DEVICE_NAME) return null;
+  const identifiers = isRecord(config.device) ? config.device.identifiers : undefined;
+  if (!Array.isArray(identifiers) || !identifiers.includes(node)) return null;
+  if (ctx.previousNodeIds.has(node)) return 'a device this data folder used before';
+  if (config.availability_topic === ctx.topics.status) return 'an earlier device on our base topic';
+  return null;
 }

@@ -16,6 +16,12 @@ export interface MqttOptions {
   stateIntervalMs: number;
   /** Stable id of this installation, used in unique_ids and discovery topics. */
   instanceId: string;
+  /** Ids this installation used before: their discovery configs are removed at connect. */
+  previousInstanceIds?: string[];
+  /** Longest wait at connect for the retained discovery configs before ours are published, default 5000. */
+  cleanupWindowMs?: number;
+  /** Commands waiting to run (they run one at a time, in order); more are refused. Default 1000. */
+  maxPendingCommands?: number;
   swVersion: string;
   /** Device "Visit" link; must be http(s):// or homeassistant:// with a host, else it is left out. */
   configurationUrl?: string;
@@ -31,6 +37,10 @@ export const MQTT_DEFAULTS = {
   stateIntervalMs: 5000,
   birthJitterMs: [1000, 5000] as [number, number],
   reconnectBackoffMs: [1000, 30000] as [number, number],
+  cleanupWindowMs: 5000,
+  maxPendingCommands: 1000,
+  /** Bigger command payloads are refused unread (a job/create with thousands of paths fits). */
+  maxCommandBytes: 1024 * 1024,
 } as const;
 
 const hasControlCharacters = (value: string): boolean =>

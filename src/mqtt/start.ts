@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import type { Settings } from '../config/index.js';
 import type { EncoderRegistry } from '../ffmpeg/registry.js';
 import type { QueueActions, QueueView } from '../jobs/actions.js';
 import type { Logger } from '../log.js';
 import type { JobStore } from '../store/store.js';
 import { type MqttBridge, startMqttBridge } from './bridge.js';
+import { resolveIdentity, type SupervisorAccess } from './identity.js';
 import { resolveMqttOptions } from './options.js';
 
 export interface StartMqttDeps {
@@ -16,21 +16,6 @@ export interface StartMqttDeps {
   log: Logger;
   version: string;
   fetchImpl?: typeof fetch;
-}
-
-/** Supervisor add-on info → the ingress deep link Home Assistant opens from the device page. */
-async function addonIngressUrl(s: Settings, fetchImpl: typeof fetch): Promise<string | undefined> {
-  try {
-    const res = await fetchImpl(`${s.supervisor_url.replace(/\/$/, '')}/addons/self/info`, {
-      headers: { Authorization: `Bearer ${s.supervisor_token}` },
-      signal: AbortSignal.timeout(5000),
-    });
-    if (!res.ok) return undefined;
-    const body = (await res.json()) as { data?: { slug?: unknown } };
-    return typeof body.data?.slug === 'string' ? `homeassistant://hassio/ingress/${body.data.slug}` : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export interface MqttHandle {
@@ -50,11 +35,16 @@ const RETRY_MS: readonly number[] = [5_000, 10_000, 30_000, 60_000];
  */
 export async function startMqtt(d: StartMqttDeps, retryMs: readonly number[] = RETRY_MS): Promise<MqttHandle> {
   const s = d.settings;
-  const fetchImpl = d.fetchImpl ?? fetch;
+  const baseFetch = d.fetchImpl ?? fetch;
+  // stop() aborts every Supervisor call in flight, so a look-up never outlives the service.
+  const abort = new AbortController();
+  const fetchImpl: typeof fetch = (input, init) =>
+    baseFetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, abort.signal]) : abort.signal });
   let bridge: MqttBridge | undefined;
   let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
   let attempt = 0;
+  let inFlight: Promise<void> | undefined;
+  const stopped = (): boolean => abort.signal.aborted;
 
   const tryStart = async (): Promise<void> => {
     const resolution = await resolveMqttOptions(
@@ -69,9 +59,9 @@ export async function startMqtt(d: StartMqttDeps, retryMs: readonly number[] = R
       },
       fetchImpl,
     );
-    if (stopped) return;
+    if (stopped()) return;
     if (resolution.options) {
-      bridge = await launch(d, resolution.options, resolution.source, fetchImpl);
+      bridge = await launch(d, resolution.options, resolution.source, fetchImpl, stopped);
       return;
     }
     if (resolution.source !== 'supervisor') {
@@ -81,30 +71,46 @@ export async function startMqtt(d: StartMqttDeps, retryMs: readonly number[] = R
     const delay = retryMs[Math.min(attempt, retryMs.length - 1)] ?? 60_000;
     attempt += 1;
     if (attempt === 1) d.log.warn({ reason: resolution.reason, retry_secs: delay / 1000 }, 'no MQTT broker yet; asking the Supervisor again later');
-    timer = setTimeout(() => void tryStart(), delay);
+    timer = setTimeout(() => {
+      timer = undefined;
+      if (stopped()) return;
+      inFlight = tryStart().catch((error: unknown) => d.log.error({ err: error }, 'MQTT: starting the bridge failed'));
+    }, delay);
     timer.unref();
   };
-  await tryStart();
+  inFlight = tryStart();
+  await inFlight;
   return {
     bridge: () => bridge,
     stop: async () => {
-      stopped = true;
+      abort.abort(new Error('shutting down'));
       if (timer) clearTimeout(timer);
+      // A look-up or launch in progress ends first (it sees the abort), so nothing starts after this.
+      await inFlight?.catch(() => undefined);
       await bridge?.stop();
     },
   };
 }
 
-async function launch(d: StartMqttDeps, found: { url: string; username?: string; password?: string }, source: string, fetchImpl: typeof fetch): Promise<MqttBridge> {
+async function launch(
+  d: StartMqttDeps,
+  found: { url: string; username?: string; password?: string },
+  source: string,
+  fetchImpl: typeof fetch,
+  stopped: () => boolean,
+): Promise<MqttBridge | undefined> {
   const s = d.settings;
-  let instanceId = await d.store.getMeta<string>('instance_id');
-  if (!instanceId) {
-    instanceId = randomBytes(4).toString('hex');
-    d.store.setMeta('instance_id', instanceId);
-  }
-  const configurationUrl = s.supervisor_token ? await addonIngressUrl(s, fetchImpl) : s.public_url || undefined;
+  const supervisor: SupervisorAccess | undefined = s.supervisor_token ? { url: s.supervisor_url, token: s.supervisor_token, fetchImpl } : undefined;
+  const identity = await resolveIdentity(d.store, supervisor);
+  if (stopped()) return undefined;
+  const { instanceId, previousIds } = identity;
+  const configurationUrl = supervisor
+    ? identity.slug === undefined
+      ? undefined
+      : `homeassistant://hassio/ingress/${identity.slug}`
+    : s.public_url || undefined;
   const { url, username, password } = found;
-  d.log.info({ url, source, instance: instanceId }, 'MQTT bridge starting');
+  d.log.info({ url, source, instance: instanceId, identity: identity.source, previous: previousIds }, 'MQTT bridge starting');
   return startMqttBridge(
     {
       url,
@@ -115,6 +121,7 @@ async function launch(d: StartMqttDeps, found: { url: string; username?: string;
       clientId: `shrinkray_${instanceId}`,
       stateIntervalMs: s.mqtt_state_interval_secs * 1000,
       instanceId,
+      previousInstanceIds: previousIds,
       swVersion: d.version,
       ...(configurationUrl ? { configurationUrl } : {}),
     },

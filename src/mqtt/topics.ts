@@ -21,8 +21,10 @@ export interface Topics {
   setPrefix: string;
   /** Home Assistant's birth / last-will topic. */
   haStatus: string;
-  /** Our discovery configs, for the startup cleanup of stale entities. */
-  discoveryWildcard: string;
+  /** Every single-component discovery config, subscribed briefly at connect to remove stale ones. */
+  discoveryScan: string;
+  /** Not retained: a marker we send ourselves to know the retained configs have all arrived. */
+  sync: string;
   response(action: string): string;
   request(action: string): string;
   set(name: string): string;
@@ -51,7 +53,8 @@ export function makeTopics(baseTopic: string, discoveryPrefix: string, instanceI
     requestPrefix: `${base}/request/`,
     setPrefix: `${base}/set/`,
     haStatus: `${prefix}/status`,
-    discoveryWildcard: `${prefix}/+/${nodeId}/+/config`,
+    discoveryScan: `${prefix}/+/+/+/config`,
+    sync: `${base}/sync`,
     response: (action) => `${base}/response/${action}`,
     request: (action) => `${base}/request/${action}`,
     set: (name) => `${base}/set/${name}`,

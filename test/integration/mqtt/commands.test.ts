@@ -150,8 +150,9 @@ describe('mqtt commands (real broker)', function () {
       (m) => m.topic === `${t.base}/response/queue/pause` && !m.payload.includes('transaction'),
       'bare',
     );
-    await obs.publish(`${t.base}/request/queue/pause`, '');
+    await obs.publish(`${t.base}/request/queue/pause`, '{}');
     assert.equal(JSON.parse((await waiting).payload).status, 'ok');
+    await ok('queue/resume');
     const bad = obs.waitFor(
       (m) => m.topic === `${t.base}/response/queue/resume` && m.payload.includes('error'),
       'bad json',

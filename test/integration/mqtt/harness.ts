@@ -185,3 +185,110 @@ export function useBroker(): { broker: () => Broker; cleanup: (() => Promise<voi
     cleanup,
   };
 }
+
+export interface StandInSupervisor {
+  url: string;
+  /** `METHOD path Authorization` of every call. */
+  seen: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * A stand-in for the Home Assistant Supervisor: `/services/mqtt` points at the broker, `/addons/self/info`
+ * and `/info` describe the add-on and the machine. `info` null answers 404 for `/info`.
+ */
+export async function startSupervisor(
+  broker: Broker,
+  opts: { slug?: string; info?: Record<string, unknown> | null } = {},
+): Promise<StandInSupervisor> {
+  const { createServer } = await import('node:http');
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url} ${req.headers.authorization}`);
+    res.setHeader('content-type', 'application/json');
+    const ok = (data: unknown) => res.end(JSON.stringify({ result: 'ok', data }));
+    if (req.url === '/services/mqtt') {
+      ok({ addon: 'core_mosquitto', host: '127.0.0.1', port: broker.port, ssl: false, protocol: '3.1.1', username: 'addons', password: 'secret' });
+    } else if (req.url === '/addons/self/info') {
+      ok({ slug: opts.slug ?? 'local_shrinkray', hostname: 'local-shrinkray' });
+    } else if (req.url === '/info' && opts.info !== null) {
+      ok(opts.info ?? { machine: 'generic-x86-64', hostname: 'homeassistant', machine_id: '0123456789abcdef0123456789abcdef' });
+    } else {
+      res.statusCode = 404;
+      res.end(JSON.stringify({ result: 'error', message: 'not found' }));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no address');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    seen,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The retained discovery configs on the broker right now, as a late subscriber (Home Assistant) sees them. */
+export async function retainedConfigs(url: string, prefix = 'homeassistant', settleMs = 300): Promise<Seen[]> {
+  const late = await Observer.connect(url, [`${prefix}/+/+/+/config`]);
+  await sleep(settleMs);
+  await late.end();
+  return late.messages.filter((m) => m.retain && m.payload !== '');
+}
+
+/** `homeassistant/<component>/<node>/<object>/config` → node. */
+export const nodeOfTopic = (topic: string): string => topic.split('/').at(-3) ?? '';
+
+/**
+ * A TCP front for the broker that decides per connection, from the CONNECT's protocol level (4 = 3.1.1,
+ * 5 = MQTT 5), whether to pass it through or refuse it with a CONNACK return code (as a 3.1.1 broker
+ * would answer: two bytes, no properties, when `v3Answer`).
+ */
+export async function startGatekeeper(
+  brokerPort: number,
+  decide: (level: number, attempt: number) => 'pass' | { refuse: number; v3Answer?: boolean },
+): Promise<{ url: string; levels: number[]; close(): Promise<void> }> {
+  const net = await import('node:net');
+  const levels: number[] = [];
+  const sockets = new Set<import('node:net').Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    socket.once('data', (first: Buffer) => {
+      // fixed header (1 byte + varint length), then "\0\4MQTT", then the level byte
+      let i = 1;
+      while ((first[i] ?? 0) & 0x80) i += 1;
+      const level = first[i + 1 + 6] ?? 0;
+      levels.push(level);
+      const verdict = decide(level, levels.length);
+      if (verdict === 'pass') {
+        const upstream = net.createConnection({ port: brokerPort, host: '127.0.0.1' });
+        sockets.add(upstream);
+        upstream.on('close', () => {
+          sockets.delete(upstream);
+          socket.destroy();
+        });
+        upstream.on('error', () => socket.destroy());
+        socket.on('close', () => upstream.destroy());
+        upstream.write(first);
+        socket.pipe(upstream);
+        upstream.pipe(socket);
+        return;
+      }
+      const answer = level === 5 && !verdict.v3Answer ? [0x20, 0x03, 0x00, verdict.refuse, 0x00] : [0x20, 0x02, 0x00, verdict.refuse];
+      socket.end(Buffer.from(answer));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no address');
+  return {
+    url: `mqtt://127.0.0.1:${address.port}`,
+    levels,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

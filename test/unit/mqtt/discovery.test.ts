@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import {
   buildDiscovery,
-  isStaleConfig,
   isValidConfigurationUrl,
+  staleConfigReason,
 } from '../../../src/mqtt/discovery.js';
 import { EVENT_TYPES } from '../../../src/mqtt/events.js';
 import { makeTopics, topicId } from '../../../src/mqtt/topics.js';
@@ -129,13 +129,60 @@ describe('mqtt discovery payloads', () => {
     }
   });
 
-  it('a stale config is a retained, non-empty config that we do not publish any more', () => {
-    const current = new Set(messages.map((m) => m.topic));
+  it('a stale config of our node is a retained, non-empty config that we do not publish any more', () => {
+    const cleanup = { topics, current: new Set(messages.map((m) => m.topic)), previousNodeIds: new Set<string>() };
     const ours = messages[0]?.topic ?? '';
     const old = 'homeassistant/sensor/shrinkray_abc123/old_thing/config';
-    assert.equal(isStaleConfig(old, '{"a":1}', true, current), true);
-    assert.equal(isStaleConfig(old, '', true, current), false);
-    assert.equal(isStaleConfig(old, '{"a":1}', false, current), false);
-    assert.equal(isStaleConfig(ours, '{"a":1}', true, current), false);
+    assert.ok(staleConfigReason(old, '{"a":1}', true, cleanup));
+    assert.equal(staleConfigReason(old, '', true, cleanup), null);
+    assert.equal(staleConfigReason(old, '{"a":1}', false, cleanup), null);
+    assert.equal(staleConfigReason(ours, '{"a":1}', true, cleanup), null);
+  });
+
+  describe('configs of other Shrinkray devices', () => {
+    /** A config as another instance (id, base topic) publishes it. */
+    const foreign = (id: string, base = 'shrinkray', prefix = 'homeassistant') => {
+      const [m] = buildDiscovery({ topics: makeTopics(base, prefix, id), swVersion: '0.0.1' });
+      if (!m) throw new Error('no discovery');
+      return { topic: m.topic, payload: JSON.stringify(m.payload), parsed: m.payload };
+    };
+    const cleanup = (previous: string[] = []) => ({
+      topics,
+      current: new Set(messages.map((m) => m.topic)),
+      previousNodeIds: new Set(previous.map((id) => `shrinkray_${id}`)),
+    });
+
+    it('removes the device of an id this data folder used before, whatever its base topic', () => {
+      const old = foreign('0ld1d', 'elsewhere');
+      assert.match(staleConfigReason(old.topic, old.payload, true, cleanup(['0ld1d'])) ?? '', /used before/);
+    });
+
+    it('removes an earlier device on our base topic (a reinstall that lost the data folder)', () => {
+      const old = foreign('f0f0f0f0');
+      assert.match(staleConfigReason(old.topic, old.payload, true, cleanup()) ?? '', /base topic/);
+    });
+
+    it('leaves another instance (another base topic) alone', () => {
+      const other = foreign('beef', 'shrinkray2');
+      assert.equal(staleConfigReason(other.topic, other.payload, true, cleanup()), null);
+    });
+
+    it('leaves configs alone unless they are Shrinkray devices: origin, identifiers, topic shape, JSON', () => {
+      const base = foreign('f0f0f0f0');
+      const variants: Record<string, unknown>[] = [
+        { ...base.parsed, origin: { name: 'Zigbee2MQTT' } },
+        { ...base.parsed, origin: undefined },
+        { ...base.parsed, device: { identifiers: ['something_else'] } },
+        { ...base.parsed, device: { identifiers: 'shrinkray_f0f0f0f0' } },
+      ];
+      for (const v of variants) assert.equal(staleConfigReason(base.topic, JSON.stringify(v), true, cleanup()), null, JSON.stringify(v));
+      assert.equal(staleConfigReason(base.topic, '{oops', true, cleanup()), null);
+      assert.equal(staleConfigReason(base.topic, '[1]', true, cleanup()), null);
+      assert.equal(staleConfigReason(base.topic, base.payload, false, cleanup()), null, 'not retained');
+      const notOurs = base.topic.replace('shrinkray_f0f0f0f0', 'zigbee_f0f0f0f0');
+      assert.equal(staleConfigReason(notOurs, base.payload, true, cleanup()), null, 'node id not shrinkray_');
+      assert.equal(staleConfigReason(`${base.topic}/x`, base.payload, true, cleanup()), null, 'other topic shape');
+      assert.equal(staleConfigReason(`other/${base.topic}`, base.payload, true, cleanup()), null, 'other prefix');
+    });
   });
 });
