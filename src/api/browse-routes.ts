@@ -80,8 +80,9 @@ function streamBrowse(ctx: Context, d: BrowseRoutesDeps, dir: string | undefined
   sse.on('error', close);
   send(':connected');
   // The current state first: folders already counted send nothing more until they change.
-  for (const folder of dir === undefined ? roots : [dir]) {
-    const own = d.browser.counts.view(folder);
-    send(dir === undefined ? { path: folder, ...own } : { type: 'totals', path: folder, ...own });
+  if (dir === undefined) for (const root of roots) send({ path: root, ...d.browser.counts.view(root) });
+  else {
+    send({ type: 'totals', path: dir, ...d.browser.counts.view(dir) });
+    for (const child of d.browser.counts.children(dir)) send(child);
   }
 }

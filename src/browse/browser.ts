@@ -8,6 +8,7 @@ import { isCandidateVideo, isHidden, TEMP_FILE_PATTERN } from '../media/files.js
 import type { ProbeResult } from '../media/probe-parse.js';
 import { isInside } from '../media/roots.js';
 import { type CountsState, type CountsView, dirSig, FolderCounts } from './folder-counts.js';
+import { BrowseFeed } from './live.js';
 import { resolveBrowsePath } from './paths.js';
 import { ProbeCache } from './probe-cache.js';
 import type { VideoInfo } from './video-info.js';
@@ -56,6 +57,8 @@ const visible = (name: string) => !isHidden(name) && !TEMP_FILE_PATTERN.test(nam
 export class Browser {
   readonly probes: ProbeCache;
   readonly counts: FolderCounts;
+  /** Live counts and re-probed files for GET /api/browse/stream. */
+  readonly feed = new BrowseFeed();
   private readonly d: BrowserDeps;
 
   constructor(deps: BrowserDeps) {
@@ -67,26 +70,67 @@ export class Browser {
       ...(deps.countsConcurrency ? { concurrency: deps.countsConcurrency } : {}),
       ...(deps.countsMaxAgeMs ? { maxAgeMs: deps.countsMaxAgeMs } : {}),
     });
+    this.counts.onChange((dir, view) => this.feed.countsChanged(dir, view));
   }
 
-  /** Lists `path`, or the media roots when no path is given. 4xx AppError for refused paths. */
+  /**
+   * Lists `path`, or the media roots when no path is given; with exactly one root, that root itself
+   * (as upstream), and a root then has no `parent`: there is no list to go up to. 4xx AppError for
+   * refused paths.
+   */
   async browse(path?: string): Promise<BrowseResult> {
-    if (path === undefined || path === '') return this.listRoots();
-    const where = await resolveBrowsePath(path, this.d.roots());
-    if (!where.ok) throw new AppError(where.status, where.status === 403 ? 'forbidden' : 'bad_path', where.message);
+    const roots = this.d.roots();
+    if ((path === undefined || path === '') && roots.length !== 1) return this.listRoots();
+    const where = await this.folder(path || (roots[0] as string));
     const info = await stat(where.path);
-    if (!info.isDirectory()) throw new AppError(400, 'bad_path', 'path is not a folder');
     const entries = await this.listFolder(where.path);
     // Children first: a changed child marks this folder stale before its own counts are read.
     const own = this.counts.view(where.path, dirSig(info));
     return {
       path: where.path,
-      parent: where.isRoot ? '' : dirname(where.path),
+      ...(where.isRoot && roots.length === 1 ? {} : { parent: where.isRoot ? '' : dirname(where.path) }),
       entries,
       video_count: own.file_count,
       total_size: own.total_size,
       counts_state: own.counts_state,
     };
+  }
+
+  /** The configured media roots. */
+  roots(): readonly string[] {
+    return this.d.roots();
+  }
+
+  /**
+   * The folder a browse request means: `undefined` for the list of roots (several roots, no path),
+   * else the real path of a folder inside them. 4xx AppError for anything else.
+   */
+  async folder(path: string): Promise<{ path: string; isRoot: boolean }>;
+  async folder(path: string | undefined): Promise<{ path: string; isRoot: boolean } | undefined>;
+  async folder(path: string | undefined): Promise<{ path: string; isRoot: boolean } | undefined> {
+    const roots = this.d.roots();
+    if (path === undefined || path === '') {
+      if (roots.length !== 1) return undefined;
+      path = roots[0] as string;
+    }
+    const where = await resolveBrowsePath(path, roots);
+    if (!where.ok) throw new AppError(where.status, where.status === 403 ? 'forbidden' : 'bad_path', where.message);
+    const info = await stat(where.path);
+    if (!info.isDirectory()) throw new AppError(400, 'bad_path', 'path is not a folder');
+    return { path: where.path, isRoot: where.isRoot };
+  }
+
+  /**
+   * POST /api/browse/reconcile: count `dir` (every root when undefined) again from the disk; with
+   * `recursive`, every folder below it shows as stale until the new count lands. Never waits for it.
+   */
+  reconcile(dir: string | undefined, recursive: boolean): void {
+    const targets = dir === undefined ? this.d.roots() : [dir];
+    for (const target of targets) {
+      if (recursive) this.counts.invalidateTree(target);
+      else this.counts.invalidate(target);
+      this.counts.view(target);
+    }
   }
 
   /** POST /api/cache/clear: forget every probe, mark every count stale and recount the roots in the background. */
@@ -106,9 +150,23 @@ export class Browser {
   watch(view: Pick<QueueView, 'subscribe'>): () => void {
     return view.subscribe((event) => {
       if (event.type !== 'complete') return;
-      this.fileChanged(event.job.input_path);
-      if (event.job.output_path && event.job.output_path !== event.job.input_path) this.fileChanged(event.job.output_path);
+      const paths = [event.job.input_path];
+      if (event.job.output_path && event.job.output_path !== event.job.input_path) paths.push(event.job.output_path);
+      for (const path of paths) {
+        this.fileChanged(path);
+        if (this.feed.watching(dirname(path))) void this.reprobe(path);
+      }
     });
+  }
+
+  /** Probes a changed file again for the streams showing its folder (`file_update`). */
+  private async reprobe(path: string): Promise<void> {
+    const info = await stat(path).catch(() => undefined);
+    // A replaced original (`keep` renames it to .old, `replace` deletes it) is gone: the size 0
+    // update tells the panel to list the folder again.
+    if (!info?.isFile()) return this.feed.fileUpdated(path, undefined, 0);
+    const video = isCandidateVideo(path) ? await this.probes.get(path, { ino: info.ino, size: info.size, mtimeMs: info.mtimeMs }) : undefined;
+    this.feed.fileUpdated(path, video, info.size);
   }
 
   async close(): Promise<void> {

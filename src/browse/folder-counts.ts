@@ -56,6 +56,7 @@ export class FolderCounts {
   private readonly queued = new Set<string>();
   private readonly running = new Map<string, Promise<void>>();
   private readonly limit: <T>(task: () => Promise<T>) => Promise<T>;
+  private readonly listeners = new Set<(dir: string, view: CountsView) => void>();
   private epoch = 0;
   private closed = false;
 
@@ -79,26 +80,40 @@ export class FolderCounts {
     return viewOf(entry);
   }
 
+  /** Called with a folder's counts whenever they change (a count finished or failed, a folder went stale). */
+  onChange(listener: (dir: string, view: CountsView) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /** Something in `dir` changed: it and every folder above it are stale (values kept). */
   invalidate(dir: string): void {
     const at = ++this.epoch;
     for (let path = dir; ; path = dirname(path)) {
       const entry = this.entries.get(path);
-      if (entry) {
-        entry.invalidatedAt = at;
-        if (entry.state === 'ready') entry.state = 'stale';
-      }
+      if (entry) this.markStale(path, entry, at);
       if (dirname(path) === path) break;
     }
+  }
+
+  /** `dir`, every folder above it and every known folder below it are stale (a reconcile). */
+  invalidateTree(dir: string): void {
+    this.invalidate(dir);
+    const at = this.epoch;
+    for (const [path, entry] of this.entries) if (isBelow(path, dir)) this.markStale(path, entry, at);
   }
 
   /** Every known folder is stale; each is recounted when next viewed. */
   invalidateAll(): void {
     const at = ++this.epoch;
-    for (const entry of this.entries.values()) {
-      entry.invalidatedAt = at;
-      if (entry.state === 'ready') entry.state = 'stale';
-    }
+    for (const [path, entry] of this.entries) this.markStale(path, entry, at);
+  }
+
+  /** The last known counts of the folders directly inside `dir` (those viewed or walked so far). */
+  children(dir: string): Array<{ path: string } & CountsView> {
+    const out: Array<{ path: string } & CountsView> = [];
+    for (const [path, entry] of this.entries) if (path !== dir && dirname(path) === dir) out.push({ path, ...viewOf(entry) });
+    return out;
   }
 
   /** Resolves when no count is queued or running (tests). */
@@ -113,6 +128,19 @@ export class FolderCounts {
     this.closed = true;
     this.queued.clear();
     await Promise.all(this.running.values());
+  }
+
+  private markStale(path: string, entry: Entry, at: number): void {
+    entry.invalidatedAt = at;
+    if (entry.state !== 'ready') return;
+    entry.state = 'stale';
+    this.changed(path, entry);
+  }
+
+  private changed(dir: string, entry: Entry): void {
+    if (this.listeners.size === 0) return;
+    const view = viewOf(entry);
+    for (const listener of this.listeners) listener(dir, view);
   }
 
   private now(): number {
@@ -181,6 +209,7 @@ export class FolderCounts {
     delete entry.error;
     entry.state = entry.invalidatedAt > startedAt ? 'stale' : 'ready';
     this.entries.set(dir, entry);
+    this.changed(dir, entry);
   }
 
   private fail(dir: string, error: unknown): void {
@@ -188,6 +217,7 @@ export class FolderCounts {
     entry.state = 'error';
     entry.error = (error as Error).message;
     this.entries.set(dir, entry);
+    this.changed(dir, entry);
   }
 }
 
