@@ -1,0 +1,51 @@
+const UNITS = ['KB', 'MB', 'GB', 'TB', 'PB'];
+
+/** Binary units, as the service and upstream print them: `512 B`, `1.5 KB`, `1.2 GB`. */
+export function bytes(n: number | undefined): string {
+  if (n === undefined || !Number.isFinite(n) || n < 0) return '0 B';
+  if (n < 1024) return `${Math.floor(n)} B`;
+  let value = n / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(1)} ${UNITS[unit]}`;
+}
+
+export function duration(ms: number | undefined): string {
+  if (!ms || ms < 0) return '';
+  const s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (h > 0) return `${h}h ${m}m`;
+  if (m > 0) return `${m}m ${s % 60}s`;
+  return `${s}s`;
+}
+
+export const basename = (path: string): string => path.slice(path.lastIndexOf('/') + 1) || path;
+export const dirname = (path: string): string => {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+};
+
+export function resolution(width?: number, height?: number): string {
+  if (!width || !height) return '';
+  if (height >= 2000) return '4K';
+  if (height >= 1000) return '1080p';
+  if (height >= 700) return '720p';
+  return `${width}×${height}`;
+}
+
+export function dateTime(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '' : d.toLocaleString();
+}
+
+/** The percentage saved, e.g. `−42%`; empty when unknown. */
+export function savedPercent(input: number, output?: number): string {
+  if (!input || output === undefined) return '';
+  const p = Math.round((1 - output / input) * 100);
+  return p >= 0 ? `−${p}%` : `+${-p}%`;
+}
