@@ -58,6 +58,8 @@ export interface Job {
   vmaf_score?: number;
   selected_crf?: number;
   quality_mod?: number;
+  /** SmartShrink: encode-and-score rounds its search used (ours; upstream only logs the count). */
+  analysis_rounds?: number;
   skip_reason?: string;
   smartshrink_quality?: string;
   /** The ffmpeg encoder that produced (or last tried to produce) the output, e.g. `libx265`. */
