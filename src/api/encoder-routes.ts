@@ -35,9 +35,9 @@ export function wireEncoder(e: EncoderInfo, available = true): WireEncoder {
   };
 }
 
-/** GET /api/encoders (upstream-behaviour §5.4 step 4): the working encoders only. */
+/** GET /api/encoders (upstream-behaviour §5.4 step 4): the working encoders only; VMAF as proven by a one-frame score. */
 export function encodersBody(registry: EncoderRegistry) {
-  const vmaf = registry.detection()?.vmaf ?? { available: false, models: null };
+  const vmaf = registry.vmaf();
   return {
     encoders: registry.available().map((e) => wireEncoder(e)),
     best: wireEncoder(registry.best('hevc')),
@@ -50,13 +50,15 @@ export function encodersBody(registry: EncoderRegistry) {
 function detectBody(registry: EncoderRegistry, d: Detection) {
   return {
     ...encodersBody(registry),
+    vmaf_ffmpeg: registry.vmaf().scorer?.ffmpeg ?? null,
+    vmaf_detail: registry.vmaf().detail,
     detected_at: d.detected_at,
     duration_ms: d.duration_ms,
     results: d.results.map((r) => ({ ...wireEncoder(r.info, r.available), detail: r.detail })),
   };
 }
 
-export function encoderRoutes(d: { encoders: EncoderRegistry; smartShrink?: boolean }): Router {
+export function encoderRoutes(d: { encoders: EncoderRegistry }): Router {
   const r = apiRouter();
   r.get('/encoders', async (ctx) => {
     await d.encoders.ready();
@@ -68,8 +70,8 @@ export function encoderRoutes(d: { encoders: EncoderRegistry; smartShrink?: bool
   });
   r.get('/presets', async (ctx) => {
     await d.encoders.ready();
-    // SmartShrink presets only where libvmaf exists (§5.3), and only once SmartShrink is built.
-    const vmaf = d.smartShrink === true && d.encoders.detection()?.vmaf.available === true;
+    // SmartShrink presets only while VMAF scoring works (§5.3, issue 9).
+    const vmaf = d.encoders.vmaf().available;
     ctx.body = PRESETS.filter((p) => !p.is_smart_shrink || vmaf).map((p) => {
       const encoder = d.encoders.best(p.codec);
       return {

@@ -2,8 +2,12 @@ import type { Codec } from '../jobs/types.js';
 import type { Logger } from '../log.js';
 import type { Detection } from './detect.js';
 import { bestEncoder, type EncoderInfo } from './encoders.js';
+import type { VmafDetection } from './vmaf-detect.js';
 
 export type Detector = (signal: AbortSignal) => Promise<Detection>;
+export type VmafDetector = (signal: AbortSignal) => Promise<VmafDetection>;
+
+const NOT_DETECTED: VmafDetection = { available: false, models: null, scorer: null, detail: 'VMAF detection has not run yet' };
 
 /**
  * The encoders this ffmpeg can use, from the last detection. Detection runs in the background
@@ -15,12 +19,13 @@ export class EncoderRegistry {
   private list: EncoderInfo[] = [];
   private detectedAt: string | null = null;
   private last: Detection | null = null;
+  private vmafState: VmafDetection = NOT_DETECTED;
   private running: Promise<Detection> | undefined;
   private first: Promise<unknown> = Promise.resolve();
   private readonly abort = new AbortController();
   private readonly listeners = new Set<(d: Detection) => void>();
 
-  constructor(private readonly o: { detector?: Detector; log?: Logger } = {}) {}
+  constructor(private readonly o: { detector?: Detector; vmafDetector?: VmafDetector; log?: Logger } = {}) {}
 
   available(): EncoderInfo[] {
     return [...this.list];
@@ -37,6 +42,11 @@ export class EncoderRegistry {
   /** The full report of the last detection (every encoder, why not, VMAF); null before the first. */
   detection(): Detection | null {
     return this.last;
+  }
+
+  /** Whether VMAF scoring works, how, and why not (issue 9); its `available`/`models` are also in `detection().vmaf`. */
+  vmaf(): VmafDetection {
+    return this.vmafState;
   }
 
   /** Replaces the list without a detection (tests, or a host where detection is off). */
@@ -59,9 +69,15 @@ export class EncoderRegistry {
   detect(): Promise<Detection> {
     const detector = this.o.detector;
     if (!detector) return Promise.reject(new Error('encoder detection is not configured'));
-    this.running ??= detector(this.abort.signal)
-      .then((d) => {
+    const vmafDetector = this.o.vmafDetector;
+    // The scoring test runs beside the test encodes. A listed libvmaf is not enough (1.x builds need
+    // a model file), so without a scoring detector VMAF counts as unavailable.
+    this.running ??= Promise.all([detector(this.abort.signal), vmafDetector?.(this.abort.signal)])
+      .then(([found, scoring]) => {
+        const vmaf = scoring ?? { ...NOT_DETECTED, detail: 'VMAF scoring is not checked here' };
+        const d: Detection = { ...found, vmaf: { available: vmaf.available, models: vmaf.models } };
         if (this.abort.signal.aborted) return d;
+        this.vmafState = vmaf;
         this.last = d;
         this.list = d.available;
         this.detectedAt = d.detected_at;
@@ -99,6 +115,7 @@ export class EncoderRegistry {
         hevc: this.best('hevc').encoder,
         av1: this.best('av1').encoder,
         vmaf: d.vmaf.available,
+        vmaf_detail: this.vmafState.detail,
         ms: d.duration_ms,
       },
       'encoder detection finished',

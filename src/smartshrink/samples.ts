@@ -1,0 +1,85 @@
+/** Cutting, encoding and scoring samples: the process-running half of the analysis. */
+
+import { stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CommandResult, CommandRunner } from '../ffmpeg/command.js';
+import { lastLine } from '../ffmpeg/detect-plan.js';
+import { parseVmafScore, type VmafScorer, vmafArgs, vmafFilter } from '../ffmpeg/vmaf.js';
+import { vmafProblem } from '../ffmpeg/vmaf-detect.js';
+import type { Sample } from './plan.js';
+
+/** A sample cut from the source (the reference every encode of it is scored against). */
+export interface CutSample extends Sample {
+  path: string;
+  bytes: number;
+}
+
+export interface RunContext {
+  run: CommandRunner;
+  signal: AbortSignal;
+  /** Per command; a hung encoder or scorer is killed after it. */
+  timeoutMs: number;
+}
+
+export class SampleError extends Error {
+  constructor(
+    message: string,
+    /** Whether a different encoder could do better (the encode failed, not the cut or the scoring). */
+    readonly encoderFault: boolean,
+  ) {
+    super(message);
+    this.name = 'SampleError';
+  }
+}
+
+const why = (r: CommandResult): string => (r.timedOut ? 'timed out' : lastLine(r.stderr) || 'failed');
+const seconds = (ms: number): string => (ms / 1000).toFixed(3);
+
+/**
+ * Stream-copies each sample (no quality loss, and the sample keeps the source's codec, so its encode
+ * decodes exactly like the full job's, hardware included). Cuts fall on keyframes, one after another.
+ */
+export async function cutSamples(ffmpeg: string, input: string, videoMap: string, plan: readonly Sample[], dir: string, ctx: RunContext): Promise<CutSample[]> {
+  const out: CutSample[] = [];
+  for (const [i, s] of plan.entries()) {
+    const path = join(dir, `sample_${i}.mkv`);
+    const args = ['-hide_banner', '-nostdin', '-v', 'error', '-ss', seconds(s.startMs), '-i', input, '-t', seconds(s.lengthMs), '-map', videoMap, '-c:v', 'copy', '-an', '-sn', '-dn', '-avoid_negative_ts', 'make_zero', '-y', path];
+    const r = await ctx.run(ffmpeg, args, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+    if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('aborted');
+    const bytes = r.ok ? await stat(path).then((st) => st.size, () => 0) : 0;
+    if (!r.ok || bytes === 0) throw new SampleError(`cutting sample ${i} at ${seconds(s.startMs)} s: ${r.ok ? 'the sample is empty' : why(r)}`, false);
+    out.push({ ...s, path, bytes });
+  }
+  return out;
+}
+
+/** Encodes one sample with the argv the caller built (the job's own encoder and options); returns its size. */
+export async function encodeSample(ffmpeg: string, args: readonly string[], output: string, label: string, ctx: RunContext): Promise<number> {
+  const r = await ctx.run(ffmpeg, args, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+  if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('aborted');
+  const bytes = r.ok ? await stat(output).then((st) => st.size, () => 0) : 0;
+  if (!r.ok || bytes === 0) throw new SampleError(`encoding ${label}: ${r.ok ? 'the encoder wrote nothing' : why(r)}`, true);
+  return bytes;
+}
+
+export interface ScoreOptions {
+  scorer: VmafScorer;
+  height: number | undefined;
+  threads: number;
+  subsample: number;
+}
+
+/** Scores an encoded sample against its cut; the encoded file is removed afterwards (disk stays small). */
+export async function scoreSample(distorted: string, reference: string, label: string, o: ScoreOptions, ctx: RunContext): Promise<number> {
+  const filter = vmafFilter({ height: o.height, threads: o.threads, subsample: o.subsample, modelOption: o.scorer.modelOption });
+  try {
+    const r = await ctx.run(o.scorer.ffmpeg, vmafArgs({ distorted, reference, filter, threads: o.threads }), { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+    if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('aborted');
+    // libvmaf 1.x reports a failure on stdout and still exits 0: no score is the failure.
+    const score = parseVmafScore(`${r.stdout}\n${r.stderr}`);
+    if (score === undefined) throw new SampleError(`scoring ${label}: ${r.timedOut ? 'timed out' : vmafProblem(`${r.stdout}\n${r.stderr}`)}`, false);
+    return score;
+  } finally {
+    await unlink(distorted).catch(() => undefined);
+  }
+}

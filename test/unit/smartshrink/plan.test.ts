@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { predictSize } from '../../../src/smartshrink/analyze.js';
+import { samplePlan } from '../../../src/smartshrink/plan.js';
+import { scoringParallelism, subsampleFor } from '../../../src/smartshrink/scoring.js';
+
+const MIN = 60_000;
+const share = (plan: ReturnType<typeof samplePlan>, durationMs: number) => plan.reduce((a, s) => a + s.lengthMs, 0) / durationMs;
+
+describe('SmartShrink sample plan', () => {
+  it('scales with the length: count × length as documented', () => {
+    const cases: Array<[number, number, number]> = [
+      // duration, samples, sample length (ms)
+      [2 * MIN, 3, 2_000],
+      [10 * MIN, 3, 5_000],
+      [22 * MIN, 6, 5_500],
+      [45 * MIN, 12, 5_625],
+      [120 * MIN, 15, 10_000],
+      [600 * MIN, 15, 10_000],
+    ];
+    for (const [duration, count, length] of cases) {
+      const plan = samplePlan(duration);
+      assert.equal(plan.length, count, `${duration / MIN} min`);
+      for (const s of plan) assert.equal(s.lengthMs, length, `${duration / MIN} min`);
+    }
+    // Long files: about 2.5 % of the file, never more than 150 s in all.
+    assert.ok(Math.abs(share(samplePlan(10 * MIN), 10 * MIN) - 0.025) < 1e-9);
+    assert.equal(samplePlan(600 * MIN).reduce((a, s) => a + s.lengthMs, 0), 150_000);
+  });
+
+  it('spreads samples over the middle 90 % without overlaps, in order', () => {
+    for (const duration of [5_000, 9_000, 30_000, 2 * MIN, 47 * MIN, 130 * MIN]) {
+      const plan = samplePlan(duration);
+      assert.ok(plan.length >= 1);
+      let end = duration * 0.05 - 1;
+      for (const s of plan) {
+        assert.ok(s.startMs >= end, `${duration}: ${JSON.stringify(plan)}`);
+        end = s.startMs + s.lengthMs;
+      }
+      assert.ok(end <= duration * 0.95 + 1, `${duration}: ${JSON.stringify(plan)}`);
+      // Spread: the first sample sits in the first third of the file, the last one in the last third.
+      if (plan.length >= 3) {
+        assert.ok((plan[0]?.startMs ?? 0) < duration / 3);
+        assert.ok((plan.at(-1)?.startMs ?? 0) > (2 * duration) / 3 - (plan.at(-1)?.lengthMs ?? 0));
+      }
+    }
+  });
+
+  it('a 5–10 s clip gets short samples that still fit; under 5 s there is no plan', () => {
+    assert.deepEqual(samplePlan(4_999), []);
+    assert.deepEqual(samplePlan(Number.NaN), []);
+    const plan = samplePlan(5_000);
+    assert.equal(plan.length, 3);
+    assert.equal(plan[0]?.lengthMs, 1_500);
+  });
+
+  it('predicts the output from the samples: video scaled, other streams kept', () => {
+    // 100 s source of 10 MB; samples: 6 s holding 480 kB of video (so 8 MB of video in all, 2 MB audio).
+    const samples = [
+      { lengthMs: 3_000, bytes: 240_000 },
+      { lengthMs: 3_000, bytes: 240_000 },
+    ];
+    assert.equal(predictSize({ durationMs: 100_000, size: 10_000_000 }, samples, 120_000), 2_000_000 + 2_000_000);
+    assert.equal(predictSize({ durationMs: 100_000, size: 10_000_000 }, [], 0), 10_000_000);
+  });
+
+  it('subsamples only when every sample keeps 30 scored frames, and never with a build that cannot', () => {
+    assert.equal(subsampleFor(48, true), 1);
+    assert.equal(subsampleFor(209, true), 1);
+    assert.equal(subsampleFor(240, true), 7);
+    assert.equal(subsampleFor(240, false), 1);
+  });
+
+  it('scores at most 3 samples at once and never more than the CPUs allow', () => {
+    assert.deepEqual(scoringParallelism(3, 2), { workers: 1, threads: 2 });
+    assert.deepEqual(scoringParallelism(15, 16), { workers: 3, threads: 5 });
+    assert.deepEqual(scoringParallelism(1, 16), { workers: 1, threads: 16 });
+    assert.deepEqual(scoringParallelism(3, 1), { workers: 1, threads: 1 });
+  });
+});
