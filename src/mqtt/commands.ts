@@ -58,12 +58,26 @@ export function isEmptyCommand(payload: Buffer | string): boolean {
   return payload.length === 0 || payload.toString().trim() === '';
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The payload as text, or undefined when it is not valid UTF-8 (JSON and our plain values must be). */
+export function payloadText(payload: Buffer | string): string | undefined {
+  if (typeof payload === 'string') return payload;
+  try {
+    return UTF8.decode(payload);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * The payload must be a JSON object (`{}` for actions without arguments); `transaction` is taken out of
- * the body (a string or number is echoed back; other types are ignored).
+ * The payload must be a JSON object (`{}` for actions without arguments) in UTF-8; `transaction` is
+ * taken out of the body (a string or number is echoed back; other types are ignored).
  */
 export function parseRequest(payload: Buffer | string): ParsedRequest | { error: string } {
-  const text = payload.toString().trim();
+  const decoded = payloadText(payload);
+  if (decoded === undefined) return { error: 'The payload is not valid UTF-8: send a JSON object' };
+  const text = decoded.trim();
   if (text === '') return { error: 'Empty payload: send a JSON object, e.g. {}' };
   let value: unknown;
   try {
@@ -134,16 +148,18 @@ export async function handleSet(
   payload: Buffer | string,
   actions: QueueActions,
 ): Promise<string | null> {
-  const text = payload.toString().trim();
+  const decoded = payloadText(payload);
+  const text = (decoded ?? '').trim();
   try {
+    if (decoded === undefined) throw badRequest('The payload is not valid UTF-8');
     if (name === 'paused') {
       const value = text.toUpperCase();
       if (value === 'ON' || value === 'TRUE') await actions.pause();
       else if (value === 'OFF' || value === 'FALSE') await actions.resume();
       else throw badRequest(`Expected ON or OFF, got '${text}'`);
     } else if (name === 'workers') {
-      const n = Number(text);
-      await actions.setWorkers(text !== '' && Number.isFinite(n) ? n : text);
+      // Plain decimal only (what Home Assistant's number entity sends): no hex, no exponents.
+      await actions.setWorkers(/^[+-]?\d+(\.\d+)?$/.test(text) ? Number(text) : text);
     } else {
       throw badRequest(`Unknown setting '${name}' (known: paused, workers)`);
     }

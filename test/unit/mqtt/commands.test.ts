@@ -30,6 +30,16 @@ describe('mqtt command parsing', () => {
     assert.equal(q.workerCount(), 1);
   });
 
+  it('refuses payloads that are not valid UTF-8, even when the broken bytes sit inside a JSON string', async () => {
+    const broken = Buffer.concat([Buffer.from('{"transaction":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    assert.match((parseRequest(broken) as { error: string }).error, /UTF-8/);
+    const q = new FakeQueue();
+    assert.equal((await handleRequest('queue/pause', broken, q)).status, 'error');
+    assert.match((await handleSet('paused', Buffer.from([0x4f, 0x4e, 0xc0]), q)) ?? '', /UTF-8/);
+    assert.deepEqual(q.calls, []);
+    assert.deepEqual(parseRequest(Buffer.from('{"id":"é💥"}')), { body: { id: 'é💥' } });
+  });
+
   it('refuses payloads that are not JSON objects', () => {
     assert.match((parseRequest('{oops') as { error: string }).error, /Invalid JSON/);
     assert.match((parseRequest('[1]') as { error: string }).error, /JSON object/);
@@ -161,6 +171,8 @@ describe('mqtt command routing', () => {
     assert.equal(q.workerCount(), 3);
     assert.match((await handleSet('workers', '3.5', q)) ?? '', /between 1 and 6/);
     assert.match((await handleSet('workers', 'many', q)) ?? '', /between 1 and 6/);
+    for (const odd of ['0x2', '2e0', '0b10', 'Infinity', '2 2']) assert.match((await handleSet('workers', odd, q)) ?? '', /between 1 and 6/, odd);
+    assert.equal(q.workerCount(), 3);
     assert.match((await handleSet('speed', '1', q)) ?? '', /Unknown setting/);
   });
 });
