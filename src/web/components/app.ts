@@ -45,11 +45,10 @@ export class ShrinkrayApp extends LitElement {
       }
       nav {
         display: flex;
-        gap: 4px;
         overflow-x: auto;
       }
       nav a {
-        padding: 8px 12px;
+        padding: 8px 10px;
         color: var(--fg);
         text-decoration: none;
         border-bottom: 3px solid transparent;

@@ -80,14 +80,17 @@ export function jobRow(job: Job, index: number, total: number, top: number, a: R
     <div class="line">
       <span class="badge s-${job.status}">${STATUS_LABEL[job.status]}</span>
       <button class="name ellipsis" @click=${() => a.details(job)} title=${job.input_path}>${name}</button>
-      ${encoderBadge(job)}
       ${job.status === 'pending' || job.status === 'running'
         ? html`<button class="act danger" @click=${() => a.cancel(job)} aria-label="Cancel ${name}">Cancel</button>`
         : nothing}
       ${job.status === 'failed' ? html`<button class="act" @click=${() => a.retry(job)} aria-label="Retry ${name}">Retry</button>` : nothing}
       ${finished ? html`<button class="act" @click=${() => a.remove(job)} aria-label="Remove ${name}">Remove</button>` : nothing}
     </div>
-    <div class="line dim"><span class="ellipsis">${dirname(job.input_path)} · ${job.preset_id}${job.fallback_reason ? ` · fell back: ${job.fallback_reason}` : ''}</span></div>
+    <div class="line dim">
+      ${encoderBadge(job)}<span class="ellipsis" title=${dirname(job.input_path)}
+        >${basename(dirname(job.input_path))} · ${job.preset_id}${job.fallback_reason ? ` · fell back: ${job.fallback_reason}` : ''}</span
+      >
+    </div>
     <div class="line">${detail(job)}</div>
   </div>`;
 }

@@ -48,9 +48,11 @@ export const queueStyles = css`
   }
   .enc {
     color: var(--dim);
-    max-width: 40%;
+    flex: none;
+    max-width: 45%;
     overflow: hidden;
     text-overflow: ellipsis;
+    line-height: 18px;
   }
   .num {
     width: 4.5em;

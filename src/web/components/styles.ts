@@ -49,6 +49,7 @@ export const shared = css`
   input[type='checkbox'] {
     width: 20px;
     height: 20px;
+    flex: none;
     margin: 0;
     accent-color: var(--accent);
   }
