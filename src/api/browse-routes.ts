@@ -1,8 +1,9 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Context } from 'koa';
 import SSETransform from 'koa-sse-stream/lib/sse.js';
 import type { Browser } from '../browse/browser.js';
 import { badRequest } from '../errors.js';
+import { apiRouter } from './router.js';
 
 export interface BrowseRoutesDeps {
   browser: Browser;
@@ -23,7 +24,7 @@ const onePath = (ctx: Context): string | undefined => {
  * (upstream-behaviour §4.5, §9; D17: every path is checked like a browse).
  */
 export function browseRoutes(d: BrowseRoutesDeps): Router {
-  const r = new Router({ prefix: '/api', sensitive: true, strict: true });
+  const r = apiRouter();
   r.get('/browse', async (ctx) => {
     ctx.body = await d.browser.browse(onePath(ctx));
   });

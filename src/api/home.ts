@@ -1,9 +1,10 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { EncoderRegistry } from '../ffmpeg/registry.js';
 import type { QueueView } from '../jobs/actions.js';
 import { formatBytes } from '../util/format.js';
 import { assetRoute, loadPanel, type PanelAssets, sendIndex } from './panel-routes.js';
+import { plainRouter } from './router.js';
 
 const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -14,7 +15,7 @@ const escapeHtml = (text: string): string =>
  * UI" always shows something. Relative links only: under ingress the page lives below a path prefix.
  */
 export function homeRoutes(d: { view: QueueView; encoders: EncoderRegistry; version: string; panelDirs?: readonly string[] }): Router {
-  const r = new Router({ sensitive: true, strict: true });
+  const r = plainRouter();
   let loading: Promise<PanelAssets | undefined> | undefined;
   const panel = () => {
     loading ??= loadPanel(d.panelDirs);

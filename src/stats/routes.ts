@@ -1,4 +1,5 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { apiRouter } from '../api/router.js';
 import { badRequest } from '../errors.js';
 import type { SpaceHistory } from './history.js';
 
@@ -6,7 +7,7 @@ const MAX_DAYS = 366;
 
 /** GET /api/stats/history?days=N: bytes saved per day for the last N days (default 30). */
 export function statsHistoryRoutes(d: { history: SpaceHistory }): Router {
-  const r = new Router({ prefix: '/api', sensitive: true, strict: true });
+  const r = apiRouter();
   r.get('/stats/history', (ctx) => {
     const raw = ctx.query.days;
     if (Array.isArray(raw)) throw badRequest('give days once');
