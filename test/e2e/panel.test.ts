@@ -154,14 +154,23 @@ describe('the web panel under Home Assistant ingress (headless Chromium)', funct
   });
 
   it('encoders: what detection found, and "Detect again" shows every encoder with its reason', async () => {
-    const { page } = await open({}, '#encoders');
+    // The fake ffmpeg answers test encodes at once: software ones pass, GPU ones find no device.
+    const { FakeFfmpeg } = await import('../helpers/fake-ffmpeg.js');
+    const { mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const fake = await FakeFfmpeg.create(await mkdtemp(join(tmpdir(), 'panel-fake-')), { listing: { add: ['hevc_nvenc', 'hevc_vaapi'] } });
+    const { page } = await open({ overrides: { ffmpeg_path: fake.path } }, '#encoders');
     await page.getByRole('cell', { name: /libx265/ }).first().waitFor();
+    assert.equal(await page.locator('tr[data-encoder="hevc_nvenc"]').count(), 0, 'only working encoders before a detection');
     await page.getByRole('button', { name: 'Detect again' }).click();
     await page.getByRole('columnheader', { name: 'Why' }).waitFor({ timeout: 30_000 });
-    const detected = (await get((t as TestApp).url, '/api/encoders')).body;
-    assert.ok(detected.encoders.length >= 1);
-    const rows = await page.locator('tr[data-encoder]').count();
-    assert.ok(rows >= detected.encoders.length, `${rows} rows`);
+    const nvenc = page.locator('tr[data-encoder="hevc_nvenc"]');
+    await nvenc.waitFor();
+    assert.match((await nvenc.textContent()) ?? '', /\[HW\].*no/s);
+    const detected = (await post((t as TestApp).url, '/api/encoders/detect')).body as { results: Array<{ encoder: string; detail: string }> };
+    const reason = detected.results.find((r) => r.encoder === 'hevc_nvenc')?.detail ?? '';
+    assert.ok(reason.length > 0);
+    assert.ok(((await nvenc.textContent()) ?? '').includes(reason.slice(0, 20)), reason);
     await shot(page, 'encoders');
   });
 
