@@ -118,6 +118,26 @@ describe('the web panel under Home Assistant ingress (headless Chromium)', funct
     await page.getByText('1 cancelled', { exact: false }).waitFor();
   });
 
+  it('SmartShrink presets, when the service lists them, bring a quality tier select that goes with the request', async () => {
+    const { page } = await open();
+    const app = t as TestApp;
+    await clips.copyTo(await clips.h264(), join(app.media, 'film.mp4'));
+    // The presets as a service with VMAF scoring lists them (this machine may have none).
+    const listed = (await get(app.url, '/api/presets')).body as Array<{ id: string }>;
+    const smart = { id: 'smartshrink-hevc', name: 'SmartShrink (HEVC) [SW]', description: 'Auto-optimize with VMAF analysis', encoder: 'none', codec: 'hevc', max_height: 0, is_smart_shrink: true };
+    await page.route('**/api/presets', (route) => route.fulfill({ json: [...listed.filter((p) => p.id !== smart.id), smart] }));
+    await page.getByRole('link', { name: 'Browse' }).click();
+    await page.getByRole('checkbox', { name: 'Select film.mp4' }).check();
+    assert.equal(await page.getByRole('combobox', { name: 'Quality' }).count(), 0, 'no tier for a plain preset');
+    await page.getByRole('combobox', { name: 'Preset' }).selectOption('smartshrink-hevc');
+    await page.getByRole('combobox', { name: 'Quality' }).selectOption('excellent');
+    const sent = page.waitForRequest((r) => r.url().endsWith('/api/jobs') && r.method() === 'POST');
+    await page.getByRole('button', { name: 'Add to queue' }).click();
+    assert.deepEqual((await sent).postDataJSON(), { paths: [join(app.media, 'film.mp4')], preset_id: 'smartshrink-hevc', smartshrink_quality: 'excellent' });
+    // Whatever the service answers is shown (here it may refuse SmartShrink without VMAF scoring).
+    await page.locator('[role="status"]').filter({ hasText: /Processing 1 paths|SmartShrink|preset/i }).first().waitFor();
+  });
+
   it('settings: a change persists after a reload; each validation error is shown next to its field; read-only ones are marked', async () => {
     // stall_timeout_secs given like a flag/env/add-on option: read-only in the panel.
     const { page } = await open({ overrides: { stall_timeout_secs: 300 } }, '#settings');
