@@ -15,16 +15,19 @@ import { Browser } from './browse/browser.js';
 import type { SettingsStore } from './config/index.js';
 import { runCommand } from './ffmpeg/command.js';
 import { detectEncoders } from './ffmpeg/detect.js';
+import { finalPathFor, recoverFinalize } from './ffmpeg/finalize.js';
 import { probeFile } from './ffmpeg/probe.js';
 import { EncoderRegistry } from './ffmpeg/registry.js';
 import { listRenderNodes } from './ffmpeg/render-nodes.js';
+import { AcceptedRequests } from './jobs/accepted.js';
+import { FinalizeIntents } from './jobs/intents.js';
 import { createIdFactory } from './jobs/job.js';
 import { WorkerPool } from './jobs/pool.js';
 import { processJob } from './jobs/processor.js';
 import { Queue } from './jobs/queue.js';
 import { scheduleAllows, scheduleChanged } from './jobs/schedule.js';
 import { JobService } from './jobs/service.js';
-import { removeLeftovers, tempPathFor } from './jobs/tempfiles.js';
+import { instanceTag, isOurLeftover, removeLeftovers, tempPathFor } from './jobs/tempfiles.js';
 import type { Logger } from './log.js';
 import { ProbeMemo } from './media/probe-memo.js';
 import { resolveInsideRoots } from './media/roots.js';
@@ -32,7 +35,10 @@ import { startMqtt } from './mqtt/start.js';
 import { loadNotifyFlag } from './notify/flag.js';
 import { CompletionNotifier } from './notify/notifier.js';
 import { PushoverClient } from './notify/pushover.js';
+import { SpaceHistory } from './stats/history.js';
+import { statsHistoryRoutes } from './stats/routes.js';
 import { JobStore } from './store/store.js';
+import { killOrphans } from './util/child.js';
 import { VERSION } from './version.js';
 
 export interface AppOptions {
@@ -81,19 +87,43 @@ export async function startApp(o: AppOptions): Promise<App> {
   }
   const tempDir = () => settings.get().temp_path || tmpdir();
   await mkdir(tempDir(), { recursive: true });
-  const leftovers = await removeLeftovers(tempDir());
+  // D20: this instance's files carry its tag; another instance's are never touched.
+  const tag = instanceTag(settings.dataDir);
+  const isOurs = (name: string) => isOurLeftover(name, tag);
+  // An encoder of ours still running from before a crash (no setpriv, or it slipped past) is
+  // stopped before its temp file is removed.
+  const orphans = await killOrphans(tempDir(), isOurs);
+  if (orphans.length > 0) log.warn({ pids: orphans }, 'stopped encoders left running by an earlier run');
+  const leftovers = await removeLeftovers(tempDir(), tag);
   if (leftovers.length > 0) log.info({ files: leftovers }, 'removed temp files left by an earlier run');
 
   const store = await JobStore.open(settings.dataDir, (error) => log.error({ err: error }, 'database write failed'));
-  const { queue, recovered } = await Queue.load({ store, clock });
+  const { queue, recovered } = await Queue.load({
+    store,
+    clock,
+    onSubscriberError: (error, event) => log.error({ err: error, event: event.type }, 'a queue subscriber failed'),
+  });
+  // D19: a job that died while its new file was being put in place is finished or rolled back.
+  const intents = await FinalizeIntents.load(store);
+  for (const [id, intent] of intents.entries()) {
+    const where = await resolveInsideRoots(dirname(intent.final), s.media_paths);
+    const outcome = where.ok ? await recoverFinalize(intent) : { done: false as const };
+    if (outcome.done) {
+      queue.completeRecovered(id, { output_path: outcome.outputPath, output_size: outcome.size });
+      log.info({ job: id, output: outcome.outputPath }, 'a job that was putting its file in place when the service stopped is complete');
+      if (outcome.warning) log.warn({ job: id }, outcome.warning);
+    } else log.info({ job: id }, 'a job was stopped before its file was put in place; the original is untouched and the job runs again');
+    intents.clear(id);
+  }
   for (const job of recovered) {
     if (job.temp_path && dirname(job.temp_path) === tempDir()) await unlink(job.temp_path).catch(() => undefined);
     // A crash during finalize can leave a hidden staged file beside the original; only look in
     // folders that are still inside a media root (D17).
     const folder = await resolveInsideRoots(dirname(job.input_path), s.media_paths);
-    if (folder.ok) await removeLeftovers(folder.path);
+    if (folder.ok) await removeLeftovers(folder.path, tag);
   }
-  if (recovered.length > 0) log.info({ jobs: recovered.map((j) => j.id) }, 'jobs that were running are pending again');
+  const requeued = recovered.filter((j) => queue.get(j.id)?.status === 'pending');
+  if (requeued.length > 0) log.info({ jobs: requeued.map((j) => j.id) }, 'jobs that were running are pending again');
 
   // Encoder detection (D15) runs in the background; jobs and GET /api/encoders wait for it.
   const encoders = new EncoderRegistry({
@@ -114,12 +144,14 @@ export async function startApp(o: AppOptions): Promise<App> {
   const pool = new WorkerPool({
     queue,
     log,
-    tempPathFor: (job) => tempPathFor(tempDir(), job.input_path, settings.get().output_format),
+    tempPathFor: (job) => tempPathFor(tempDir(), job.input_path, settings.get().output_format, tag),
+    destinationOf: (job) => finalPathFor(job.input_path, settings.get().output_format).toLowerCase(),
     canStart: () => scheduleAllows(settings.get(), clock()),
     ...(o.scheduleRecheckMs ? { recheckMs: o.scheduleRecheckMs } : {}),
-    process: (job, temp, signal, hooks) => processJob(job, temp, signal, { queue, settings: () => settings.get(), encoders, log, probes, onFinalizing: hooks.finalizing }),
+    process: (job, temp, signal, hooks) => processJob(job, temp, signal, { queue, settings: () => settings.get(), encoders, log, probes, tag, intents, onFinalizing: hooks.finalizing }),
   });
-  const service = new JobService({ queue, pool, settings, encoders, probes, nextId: createIdFactory(clock), clock, log });
+  const accepted = await AcceptedRequests.load(store);
+  const service = new JobService({ queue, pool, settings, encoders, probes, nextId: createIdFactory(clock), clock, log, accepted });
   settings.on('change', (next, previous) => {
     if (next.log_level !== previous.log_level) log.level = next.log_level;
     if (next.workers !== previous.workers) void pool.resize(next.workers);
@@ -133,13 +165,16 @@ export async function startApp(o: AppOptions): Promise<App> {
     const cur = settings.get();
     return { url: cur.pushover_url, user: cur.pushover_user_key, token: cur.pushover_app_token };
   });
-  const notifier = new CompletionNotifier({ view: queue, emit: (event) => queue.emit(event), flag: notifyFlag, pushover, log });
+  const notifier = new CompletionNotifier({ view: queue, emit: () => queue.notifySent(), flag: notifyFlag, pushover, log });
   notifier.start();
   const browser = new Browser({
     roots: () => settings.get().media_paths,
     probe: (path, signal) => probeFile(settings.get().ffprobe_path, path, signal),
   });
   const unwatchBrowse = browser.watch(queue);
+  // Space saved per day (issue 10): a subscriber with its own record, untouched by clearing jobs.
+  const history = await SpaceHistory.load({ store, clock });
+  const unwatchHistory = history.watch(queue);
   settings.on('change', (next, previous) => {
     // A moved or disabled window may allow a start now rather than at the pool's next look.
     if (scheduleChanged(next, previous)) pool.kick();
@@ -153,6 +188,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     encoderRoutes({ encoders }),
     configRoutes({ settings, notifyFlag, pushover, encoders, version: VERSION }),
     browseRoutes({ browser }),
+    statsHistoryRoutes({ history }),
     jobRoutes({
       view: queue,
       actions: service,
@@ -173,11 +209,14 @@ export async function startApp(o: AppOptions): Promise<App> {
   log.info({ url, api: api?.url, media: s.media_paths, data: settings.dataDir, temp: tempDir(), workers: s.workers }, 'shrinkray listening');
 
   pool.start(s.workers);
+  // D19: requests answered 202 before a crash are discovered again.
+  const resumed = service.resumeAccepted();
+  if (resumed > 0) log.info({ requests: resumed }, 'resumed accepted requests');
 
   // Home Assistant over MQTT (issue 5): a subscriber like SSE; a missing broker changes nothing else.
   const mqtt = await startMqtt({ settings: s, view: queue, actions: service, encoders, store, log, version: VERSION, ...(o.fetchImpl ? { fetchImpl: o.fetchImpl } : {}) }, o.mqttRetryMs);
   // A re-detection changes the encoder entity: a `stats` event makes the mirrors republish state.
-  const unwatchEncoders = encoders.onChange(() => queue.emit({ type: 'stats' }));
+  const unwatchEncoders = encoders.onChange(() => queue.statsChanged());
 
   let stopping: Promise<void> | undefined;
   return {
@@ -197,6 +236,7 @@ export async function startApp(o: AppOptions): Promise<App> {
         unwatchEncoders();
         await mqtt.stop();
         unwatchBrowse();
+        unwatchHistory();
         await notifier.stop();
         await browser.close();
         await Promise.all([close(main.server), api ? close(api.server) : undefined]);

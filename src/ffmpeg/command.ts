@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { dieWithUs } from '../util/child.js';
 
 /** What a short helper run of ffmpeg (listing, test encode) left behind. */
 export interface CommandResult {
@@ -16,7 +17,8 @@ export type CommandRunner = (
 
 /** Runs a command to completion and never throws: a missing binary is just a failed result. */
 export const runCommand: CommandRunner = async (file, args, opts) => {
-  const result = await execa(file, [...args], {
+  const [bin, argv] = dieWithUs(file, args);
+  const result = await execa(bin, argv, {
     reject: false,
     timeout: opts.timeoutMs,
     stdin: 'ignore',

@@ -1,12 +1,14 @@
 import { stat } from 'node:fs/promises';
 import { execa } from 'execa';
 import { type ProbeResult, parseProbe } from '../media/probe-parse.js';
+import { dieWithUs } from '../util/child.js';
 
 /** Probes one file. The size is the file's real size (not the container's claim). */
 export async function probeFile(ffprobe: string, path: string, signal?: AbortSignal): Promise<ProbeResult> {
+  const [file, args] = dieWithUs(ffprobe, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path]);
   const result = await execa(
-    ffprobe,
-    ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path],
+    file,
+    args,
     { reject: false, timeout: 30_000, stdin: 'ignore', ...(signal ? { cancelSignal: signal } : {}) },
   );
   if (result.failed) {

@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
+import { dieWithUs } from '../util/child.js';
 import { FfmpegError } from './failure.js';
 import { ProgressParser, type ProgressUpdate } from './progress.js';
 
@@ -24,7 +25,8 @@ export async function runFfmpeg(o: RunFfmpegOptions): Promise<void> {
   const now = o.now ?? Date.now;
   const watchdog = new AbortController();
   const signal = AbortSignal.any([o.signal, watchdog.signal]);
-  const child = execa(o.ffmpeg, o.args, {
+  const [file, args] = dieWithUs(o.ffmpeg, o.args);
+  const child = execa(file, args, {
     cancelSignal: signal,
     forceKillAfterDelay: 3000,
     killSignal: 'SIGKILL',
@@ -37,6 +39,7 @@ export async function runFfmpeg(o: RunFfmpegOptions): Promise<void> {
   let lastAdvance = now();
   const marks = new Map<string, string>();
   let sawFrame = false;
+  let best = 0;
   let stalled: string | undefined;
 
   if (child.stderr) {
@@ -56,7 +59,11 @@ export async function runFfmpeg(o: RunFfmpegOptions): Promise<void> {
         lastAdvance = now();
         if (key === 'frame') sawFrame = true;
       }
-      if (update) o.onProgress(update);
+      if (update) {
+        // Monotonic within an attempt: the frame-count estimate and out_time can disagree near the start.
+        best = Math.max(best, update.progress);
+        o.onProgress({ ...update, progress: best });
+      }
     });
   }
   const started = now();
@@ -85,6 +92,8 @@ export async function runFfmpeg(o: RunFfmpegOptions): Promise<void> {
     if (result.exitCode === undefined) {
       throw new FfmpegError('spawn', `cannot run ffmpeg (${o.ffmpeg}): ${result.shortMessage ?? result.message}`, []);
     }
+    const missing = tail.find((line) => line.startsWith('setpriv: failed to execute'));
+    if (missing) throw new FfmpegError('spawn', `cannot run ffmpeg (${o.ffmpeg}): ${missing.replace(/^setpriv: failed to execute \S+: /, '')}`, []);
     throw new FfmpegError('exit', `ffmpeg failed (exit code ${result.exitCode})`, tail);
   }
 }

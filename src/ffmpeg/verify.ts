@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { dieWithUs } from '../util/child.js';
 import { probeFile } from './probe.js';
 
 /**
@@ -69,7 +70,8 @@ export async function verifyOutput(tools: { ffmpeg: string; ffprobe: string }, p
 
 /** Decodes the last seconds: a truncated or broken tail shows up as an error here. */
 function decodeTail(ffmpeg: string, path: string, signal: AbortSignal) {
-  return execa(ffmpeg, ['-v', 'error', '-xerror', '-sseof', '-3', '-i', path, '-map', '0:v:0', '-f', 'null', '-'], {
+  const [file, args] = dieWithUs(ffmpeg, ['-v', 'error', '-xerror', '-sseof', '-3', '-i', path, '-map', '0:v:0', '-f', 'null', '-']);
+  return execa(file, args, {
     reject: false,
     timeout: 120_000,
     cancelSignal: signal,

@@ -49,14 +49,18 @@ export interface VmafFilterOptions {
 }
 
 /**
- * `[0:v]leg[dist];[1:v]leg[ref];[dist][ref]libvmaf=…`. Both legs restart their timestamps at zero:
- * libvmaf pairs frames by timestamp, and a sample cut by stream copy need not start at zero.
+ * `[0:v]leg[dist];[1:v]leg[ref];[dist][ref]libvmaf=…`. libvmaf pairs frames by timestamp, and two
+ * files of the same frames need not carry the same ones: Matroska rounds to milliseconds, so at
+ * 24 fps a sample cut at 0.083 s and its encode starting at 0 differ by 1 ms every few frames, and
+ * the pairing slips to the neighbouring frame (measured: VMAF 78 instead of 99). Both legs are
+ * therefore renumbered by frame index; `shortest` stops at the end of the shorter one.
  */
 export function vmafFilter(o: VmafFilterOptions): string {
   const h = scoringHeight(o.height);
-  const leg = `setpts=PTS-STARTPTS,setsar=1,${h === null ? '' : `scale=-2:${h},`}format=yuv420p`;
+  const leg = `settb=1/25,setpts=N,setsar=1,${h === null ? '' : `scale=-2:${h},`}format=yuv420p`;
   const options = [
     o.modelOption,
+    'shortest=1',
     `n_threads=${Math.max(1, Math.floor(o.threads))}`,
     ...(o.subsample > 1 ? [`n_subsample=${Math.floor(o.subsample)}`] : []),
     ...(o.logPath ? ['log_fmt=json', `log_path=${o.logPath}`] : []),

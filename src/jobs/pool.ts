@@ -8,6 +8,11 @@ export interface PoolDeps {
   /** Runs one job already marked running; must settle (never reject) when the signal aborts. */
   process: (job: Job, tempPath: string, signal: AbortSignal, hooks: { finalizing: () => void }) => Promise<void>;
   tempPathFor: (job: Job) => string;
+  /**
+   * The name a job's output will take (case-folded). Two jobs with the same destination never run
+   * at once (D22): `Clip.avi` and `Clip.mp4` both become `Clip.mkv`.
+   */
+  destinationOf?: (job: Job) => string;
   /** The schedule window (D10): false holds new starts back; running jobs go on. */
   canStart: () => boolean;
   log: Logger;
@@ -17,6 +22,7 @@ export interface PoolDeps {
 
 interface Running {
   job: Job;
+  destination: string | undefined;
   controller: AbortController;
   done: Promise<void>;
   reason?: StopReason;
@@ -57,6 +63,13 @@ export class WorkerPool {
     return this.running.size;
   }
 
+  /** Running jobs not already being stopped. */
+  private activeCount(): number {
+    let n = 0;
+    for (const entry of this.running.values()) if (entry.reason === undefined) n += 1;
+    return n;
+  }
+
   /** Looks for work on the next tick; many calls in one tick cost one look. */
   kick(): void {
     if (this.kickPending || this.stopped) return;
@@ -83,7 +96,7 @@ export class WorkerPool {
 
   async pause(): Promise<number> {
     this.deps.queue.setPaused(true);
-    return this.requeueNewest(this.running.size);
+    return this.requeueNewest(this.activeCount());
   }
 
   resume(): void {
@@ -94,7 +107,7 @@ export class WorkerPool {
   async resize(workers: number): Promise<number> {
     this.target = workers;
     this.deps.queue.setWorkers(workers);
-    const requeued = await this.requeueNewest(this.running.size - workers);
+    const requeued = await this.requeueNewest(this.activeCount() - workers);
     this.kick();
     return requeued;
   }
@@ -116,7 +129,13 @@ export class WorkerPool {
     const { queue } = this.deps;
     while (!this.stopped && !queue.isPaused() && this.running.size < this.target && this.deps.canStart()) {
       // A requeued job whose stopped run has not finished yet waits for it: one run per job, always.
-      const job = queue.nextPending((id) => !this.running.has(id));
+      const busy = new Set([...this.running.values()].map((e) => e.destination));
+      const job = queue.nextPending((id) => {
+        if (this.running.has(id)) return false;
+        if (!this.deps.destinationOf) return true;
+        const next = queue.peek(id);
+        return next !== undefined && !busy.has(this.deps.destinationOf(next));
+      });
       if (!job) return;
       const tempPath = this.deps.tempPathFor(job);
       if (!queue.start(job.id, tempPath)) continue;
@@ -126,7 +145,7 @@ export class WorkerPool {
 
   private launch(job: Job, tempPath: string): void {
     const controller = new AbortController();
-    const entry: Running = { job, controller, done: Promise.resolve(), finalizing: false };
+    const entry: Running = { job, destination: this.deps.destinationOf?.(job), controller, done: Promise.resolve(), finalizing: false };
     this.running.set(job.id, entry);
     entry.done = this.deps
       .process(job, tempPath, controller.signal, {
@@ -149,8 +168,10 @@ export class WorkerPool {
   private async requeueNewest(count: number): Promise<number> {
     if (count <= 0) return 0;
     // A job putting its file in place finishes on its own; requeuing it would redo finished work.
+    // Entries already stopping (requeued, cancelled) still count in `running` until their run ends:
+    // they are not stopped twice, and a second resize does not requeue one job too many.
     const newestFirst = [...this.running.values()]
-      .filter((e) => !e.finalizing)
+      .filter((e) => !e.finalizing && e.reason === undefined)
       .sort((a, b) => compareIds(b.job.id, a.job.id))
       .slice(0, count);
     let requeued = 0;

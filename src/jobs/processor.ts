@@ -5,7 +5,7 @@ import { buildTranscodeCommand, type TranscodeCommand } from '../ffmpeg/args.js'
 import { type Attempt, describeAttempt, planAttempts } from '../ffmpeg/attempts.js';
 import type { EncoderInfo } from '../ffmpeg/encoders.js';
 import { fallbackReason, finalError, runWithFallback } from '../ffmpeg/fallback.js';
-import { finalizeOutput } from '../ffmpeg/finalize.js';
+import { destinationProblem, finalizeOutput } from '../ffmpeg/finalize.js';
 import { presetBase } from '../ffmpeg/presets.js';
 import { runFfmpeg } from '../ffmpeg/run.js';
 import { type VerifyExpectations, verifyOutput } from '../ffmpeg/verify.js';
@@ -14,7 +14,9 @@ import type { ProbeMemo } from '../media/probe-memo.js';
 import type { ProbeResult } from '../media/probe-parse.js';
 import { resolveInsideRoots } from '../media/roots.js';
 import { formatBytes } from '../util/format.js';
+import type { FinalizeIntents } from './intents.js';
 import type { Queue } from './queue.js';
+import { skipReason } from './skip.js';
 import type { Job } from './types.js';
 
 export interface ProcessorDeps {
@@ -35,6 +37,10 @@ export interface ProcessorDeps {
   /** The discovery probe is reused when the file has not changed since. */
   probes: Pick<ProbeMemo, 'get'>;
   now?: () => number;
+  /** This instance's tag for staging names (D20). */
+  tag: string;
+  /** Where finalize intents are recorded before a swap (D19). */
+  intents?: Pick<FinalizeIntents, 'record' | 'clear'>;
 }
 
 /** Why a running job's signal was aborted; the pool decides what the queue does about it. */
@@ -78,6 +84,15 @@ async function transcode(job: Job, tempPath: string, signal: AbortSignal, deps: 
     throw new Error(`cannot read the input file: ${error.message}`);
   });
   if (!probe.video) throw new Error('the input file has no video stream');
+  // The rules that applied when the job was queued are applied again: the file may have been
+  // replaced since (by its own output after a crash, or by a download manager).
+  const reason = skipReason(preset, { video_codec: probe.video.codec, height: probe.video.height }, settings.allow_same_codec);
+  if (reason) {
+    queue.skip(job.id, reason);
+    return;
+  }
+  const taken = await destinationProblem(job.input_path, settings.output_format);
+  if (taken) throw new Error(taken);
   if (deps.encoders.ready) await untilAborted(deps.encoders.ready(), signal);
   if (signal.aborted) return;
 
@@ -192,8 +207,21 @@ async function finish(job: Job, tempPath: string, signal: AbortSignal, deps: Pro
   await checkSourceUnchanged(job, o.source, settings.media_paths);
   if (signal.aborted) return;
   deps.onFinalizing?.();
-  const result = await finalizeOutput({ input: job.input_path, temp: tempPath, format: o.format, handling: settings.original_handling });
+  const result = await finalizeOutput({
+    input: job.input_path,
+    temp: tempPath,
+    format: o.format,
+    handling: settings.original_handling,
+    tag: deps.tag,
+    ...(deps.intents ? { recordIntent: (intent) => (deps.intents as NonNullable<ProcessorDeps['intents']>).record(job.id, intent) } : {}),
+  }).catch((error: unknown) => {
+    deps.intents?.clear(job.id);
+    throw error;
+  });
+  // Cleared in the same write batch as the job's new state (D19).
   queue.complete(job.id, { output_path: result.outputPath, output_size: result.size });
+  deps.intents?.clear(job.id);
+  if (result.warning) log.warn({ job: job.id, output: result.outputPath }, result.warning);
   log.info({ job: job.id, output: result.outputPath, saved: job.input_size - result.size }, 'job complete');
 }
 

@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import type { JobStore } from '../store/store.js';
 import type { QueueView } from './actions.js';
 import { type Job, type JobStatus, type QueueEvent, type Stats, TERMINAL_STATUSES } from './types.js';
@@ -8,6 +7,8 @@ const PROGRESS_INTERVAL_MS = 500; // D7: at most 2 progress events a second per 
 export interface QueueDeps {
   store: JobStore;
   clock: () => Date;
+  /** A subscriber threw: it is logged, and neither the change nor the other subscribers suffer. */
+  onSubscriberError?: (error: unknown, event: QueueEvent) => void;
 }
 
 /**
@@ -23,7 +24,8 @@ export class Queue implements QueueView {
   /** input_path → id of its pending or running job (D4). */
   private readonly active = new Map<string, string>();
   private readonly lastProgressAt = new Map<string, number>();
-  private readonly emitter = new EventEmitter();
+  private readonly listeners = new Set<(event: QueueEvent) => void>();
+  private readonly onSubscriberError: (error: unknown, event: QueueEvent) => void;
   private paused = false;
   private workers = 1;
   private sessionSaved = 0;
@@ -33,7 +35,7 @@ export class Queue implements QueueView {
   private constructor(deps: QueueDeps) {
     this.store = deps.store;
     this.clock = deps.clock;
-    this.emitter.setMaxListeners(0);
+    this.onSubscriberError = deps.onSubscriberError ?? (() => undefined);
   }
 
   /** Loads persisted state. Jobs that were running go back to pending in their place (D9). */
@@ -74,6 +76,11 @@ export class Queue implements QueueView {
     return [...this.byId.values()].filter((j) => j.status === 'running').map((j) => ({ ...j }));
   }
 
+  /** The live job (no copy): for read-only checks in hot loops. */
+  peek(id: string): Readonly<Job> | undefined {
+    return this.byId.get(id);
+  }
+
   positionOf(id: string): number | undefined {
     return this.pos.get(id);
   }
@@ -110,12 +117,30 @@ export class Queue implements QueueView {
   }
 
   subscribe(listener: (event: QueueEvent) => void): () => void {
-    this.emitter.on('event', listener);
-    return () => this.emitter.off('event', listener);
+    // A wrapper per subscription, so subscribing the same function twice gives two subscriptions.
+    const entry = (event: QueueEvent) => listener(event);
+    this.listeners.add(entry);
+    return () => this.listeners.delete(entry);
   }
 
-  emit(event: QueueEvent): void {
-    this.emitter.emit('event', event);
+  /** How many subscribers are attached (SSE clients, mirrors): tests check that none leak. */
+  subscriberCount(): number {
+    return this.listeners.size;
+  }
+
+  // ---- announcements that are not job transitions (only the queue emits, ARCHITECTURE) -----------
+
+  discoveryProgress(probed: number, total: number): void {
+    this.emit({ type: 'discovery_progress', probed, total });
+  }
+
+  /** Something the stats depend on changed outside a job event (a re-detection, a reset). */
+  statsChanged(): void {
+    this.emit({ type: 'stats' });
+  }
+
+  notifySent(): void {
+    this.emit({ type: 'notify_sent' });
   }
 
   // ---- write side ------------------------------------------------------------------------------
@@ -203,6 +228,17 @@ export class Queue implements QueueView {
     return { ...job };
   }
 
+  /**
+   * D19: a job whose new file was already in place when the service died (found at startup; the
+   * load made it pending again) is complete, with the counters a live completion would add.
+   */
+  completeRecovered(id: string, result: { output_path: string; output_size: number }): Job | undefined {
+    const job = this.byId.get(id);
+    if (!job || (job.status !== 'pending' && job.status !== 'running')) return undefined;
+    job.status = 'running';
+    return this.complete(id, result);
+  }
+
   fail(id: string, error: string): Job | undefined {
     const job = this.byId.get(id);
     if (!job || TERMINAL_STATUSES.has(job.status)) return undefined;
@@ -287,10 +323,29 @@ export class Queue implements QueueView {
   resetSession(): void {
     this.sessionSaved = 0;
     this.store.setMeta('session_saved', 0);
-    this.emit({ type: 'stats' });
+    this.statsChanged();
   }
 
   // ---- internals -------------------------------------------------------------------------------
+
+  /**
+   * Subscribers are isolated: one that throws is reported and skipped, so it can neither fail the
+   * request that changed the queue nor starve the subscribers after it. A subscriber added during
+   * an emit sees the next event, not this one.
+   */
+  private emit(event: QueueEvent): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        try {
+          this.onSubscriberError(error, event);
+        } catch {
+          // The error reporter itself failed; nothing more can be done for this event.
+        }
+      }
+    }
+  }
 
   private running1(id: string): Job | undefined {
     const job = this.byId.get(id);

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import type { SettingsStore } from '../config/index.js';
-import { badRequest, conflict, notFound } from '../errors.js';
+import { AppError, badRequest, conflict, notFound } from '../errors.js';
 import type { EncoderInfo } from '../ffmpeg/encoders.js';
 import { type PresetBase, presetBase } from '../ffmpeg/presets.js';
 import type { Logger } from '../log.js';
@@ -9,6 +9,7 @@ import { isCandidateVideo } from '../media/files.js';
 import type { ProbeMemo } from '../media/probe-memo.js';
 import type { ProbeResult } from '../media/probe-parse.js';
 import { resolveInsideRoots } from '../media/roots.js';
+import type { AcceptedRequest, AcceptedRequests } from './accepted.js';
 import type { QueueActions } from './actions.js';
 import { newJob } from './job.js';
 import type { WorkerPool } from './pool.js';
@@ -29,6 +30,8 @@ export interface ServiceDeps {
   /** Presets that exist right now (SmartShrink ones only once SmartShrink is available). */
   presetAvailable?: (preset: PresetBase) => boolean;
   probeConcurrency?: number;
+  /** Accepted requests kept until their jobs are queued (D19); without it nothing survives a crash. */
+  accepted?: AcceptedRequests;
 }
 
 const QUALITIES = ['acceptable', 'good', 'excellent'];
@@ -46,6 +49,11 @@ export class JobService implements QueueActions {
   private readonly d: ServiceDeps;
   private readonly background = new Set<Promise<void>>();
   private readonly abort = new AbortController();
+  /**
+   * D4/D22: files some request is queuing right now (between its duplicate check and its
+   * `queue.add`, across the awaits of probing). With the queue's active jobs, one holder per file.
+   */
+  private readonly reserved = new Set<string>();
 
   constructor(deps: ServiceDeps) {
     this.d = deps;
@@ -65,12 +73,46 @@ export class JobService implements QueueActions {
     });
     if (problems.length > 0) throw badRequest(`invalid paths: ${problems.join(', ')}`);
     const real = resolved.map((r) => (r.ok ? r.path : ''));
-    const task = this.discoverAndAdd(real, request).catch((error: unknown) => {
-      this.d.log.error({ err: error }, 'discovery failed');
-    });
+    const accepted: AcceptedRequest = { id: this.d.nextId(), paths: real, preset_id: request.preset.id, ...(request.quality ? { smartshrink_quality: request.quality } : {}) };
+    if (this.d.accepted) {
+      try {
+        await this.d.accepted.add(accepted);
+      } catch (error) {
+        throw new AppError(503, 'store_failed', 'the request could not be saved; nothing was queued, try again', { cause: error });
+      }
+    }
+    this.startDiscovery(accepted, request);
+    return { status: 'processing', message: `Processing ${request.paths.length} paths in background...`, paths: real };
+  }
+
+  /** Startup: discovery again for every request accepted before a crash (D19). */
+  resumeAccepted(): number {
+    const open = this.d.accepted?.list() ?? [];
+    for (const accepted of open) {
+      const preset = presetBase(accepted.preset_id);
+      if (!preset) {
+        this.d.accepted?.done(accepted.id);
+        continue;
+      }
+      this.d.log.info({ paths: accepted.paths }, 'resuming a request accepted before the restart');
+      this.startDiscovery(accepted, { paths: accepted.paths, preset, ...(accepted.smartshrink_quality ? { quality: accepted.smartshrink_quality } : {}) });
+    }
+    return open.length;
+  }
+
+  private startDiscovery(accepted: AcceptedRequest, request: CreateRequest): void {
+    const task = this.discoverAndAdd(accepted.paths, request).then(
+      (finished) => {
+        // A shutdown mid-discovery keeps the request for the next start.
+        if (finished) this.d.accepted?.done(accepted.id);
+      },
+      (error: unknown) => {
+        this.d.log.error({ err: error, paths: accepted.paths }, 'discovery failed');
+        this.d.accepted?.done(accepted.id);
+      },
+    );
     this.background.add(task);
     void task.finally(() => this.background.delete(task));
-    return { status: 'processing', message: `Processing ${request.paths.length} paths in background...`, paths: real };
   }
 
   async cancel(id: string): Promise<{ status: 'cancelled'; job: Job }> {
@@ -100,20 +142,29 @@ export class JobService implements QueueActions {
     if (!preset || !this.presetOk(preset)) throw badRequest(`unknown preset: ${old.preset_id}`);
     const where = await resolveInsideRoots(old.input_path, this.d.settings.get().media_paths);
     if (!where.ok) throw badRequest(`file no longer exists or is not allowed: ${old.input_path} (${where.reason})`);
+    // Checked and reserved in one step, and held across the probe's await (D22).
     const active = this.d.queue.activeJobFor(where.path);
     if (active) throw badRequest(`the file already has a pending or running job: ${active}`);
-    let probe: ProbeResult;
+    if (this.reserved.has(where.path)) throw badRequest('the file is being queued by another request right now');
+    this.reserved.add(where.path);
     try {
-      probe = await this.d.probes.fresh(where.path);
-    } catch (error) {
-      throw badRequest(`failed to probe file: ${(error as Error).message}`);
+      let probe: ProbeResult;
+      try {
+        probe = await this.d.probes.fresh(where.path);
+      } catch (error) {
+        throw badRequest(`failed to probe file: ${(error as Error).message}`);
+      }
+      // The failed job may have been removed or retried meanwhile.
+      if (this.d.queue.get(id)?.status !== 'failed') throw badRequest('can only retry failed jobs');
+      const job = this.buildJob(where.path, preset, probe, old.smartshrink_quality);
+      // The new job takes the old one's place in the queue (upstream appended it at the end).
+      const pos = this.d.queue.positionOf(id);
+      this.d.queue.add([job], pos === undefined ? { single: true } : { single: true, at: pos });
+      this.d.queue.remove(id);
+      return this.d.queue.get(job.id) ?? job;
+    } finally {
+      this.reserved.delete(where.path);
     }
-    const job = this.buildJob(where.path, preset, probe, old.smartshrink_quality);
-    // The new job takes the old one's place in the queue (upstream appended it at the end).
-    const pos = this.d.queue.positionOf(id);
-    this.d.queue.add([job], pos === undefined ? { single: true } : { single: true, at: pos });
-    this.d.queue.remove(id);
-    return this.d.queue.get(job.id) ?? job;
   }
 
   async retryFailed(): Promise<Job[]> {
@@ -205,19 +256,36 @@ export class JobService implements QueueActions {
     return { paths: paths as string[], preset, ...(typeof quality === 'string' && quality ? { quality } : {}) };
   }
 
-  private async discoverAndAdd(paths: string[], request: CreateRequest): Promise<void> {
+  /** Returns false when a shutdown stopped it before its jobs were queued. */
+  private async discoverAndAdd(paths: string[], request: CreateRequest): Promise<boolean> {
     const { queue, log } = this.d;
     const signal = this.abort.signal;
     const roots = this.d.settings.get().media_paths;
-    const files = (await discoverFiles(paths, roots, signal)).filter((file) => {
-      if (!queue.activeJobFor(file)) return true;
+    const found = await discoverFiles(paths, roots, signal);
+    if (signal.aborted) return false;
+    // Checked and reserved in one synchronous step, held until the jobs are in the queue (D22).
+    const files = found.filter((file) => {
+      if (!queue.activeJobFor(file) && !this.reserved.has(file)) {
+        this.reserved.add(file);
+        return true;
+      }
       log.info({ path: file }, 'already queued; not added again');
       return false;
     });
+    try {
+      return await this.probeAndAdd(files, paths, request);
+    } finally {
+      for (const file of files) this.reserved.delete(file);
+    }
+  }
+
+  private async probeAndAdd(files: string[], paths: string[], request: CreateRequest): Promise<boolean> {
+    const { queue, log } = this.d;
+    const signal = this.abort.signal;
     const total = files.length;
     let probed = 0;
     let lastSent = 0;
-    queue.emit({ type: 'discovery_progress', probed: 0, total });
+    queue.discoveryProgress(0, total);
     const probes = await mapLimit(files, this.d.probeConcurrency ?? 4, async (file) => {
       // Shutting down: don't start thousands of ffprobes that will only be thrown away.
       if (signal.aborted) return { error: 'stopped' };
@@ -229,14 +297,13 @@ export class JobService implements QueueActions {
       const now = this.d.clock().getTime();
       if (probed === total || now - lastSent >= PROGRESS_THROTTLE_MS) {
         lastSent = now;
-        queue.emit({ type: 'discovery_progress', probed, total });
+        queue.discoveryProgress(probed, total);
       }
       return result;
     });
-    if (signal.aborted) return;
+    if (signal.aborted) return false;
     const jobs: Job[] = [];
     files.forEach((file, i) => {
-      if (queue.activeJobFor(file)) return; // queued by another request meanwhile
       const result = probes[i];
       if (!result) return;
       if ('probe' in result) jobs.push(this.buildJob(file, request.preset, result.probe, request.quality));
@@ -244,6 +311,7 @@ export class JobService implements QueueActions {
     });
     queue.add(jobs);
     log.info({ paths, found: total, added: jobs.length }, 'jobs added');
+    return true;
   }
 
   private buildJob(path: string, preset: PresetBase, probe: ProbeResult, quality?: string): Job {

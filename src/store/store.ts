@@ -27,6 +27,10 @@ export class JobStore {
   private flushing: Promise<void> = Promise.resolve();
   private scheduled = false;
   private onError: (error: unknown) => void;
+  /** Consecutive failed commits; the batch is kept and tried again after a growing delay. */
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   private constructor(adapter: KeyvSqlite, onError: (error: unknown) => void) {
     this.adapter = adapter;
@@ -78,23 +82,37 @@ export class JobStore {
     this.queue(META + name, { kind: 'set', value });
   }
 
-  /** Resolves once every write queued before the call is committed. */
+  deleteMeta(name: string): void {
+    this.queue(META + name, { kind: 'delete' });
+  }
+
+  /**
+   * Resolves once every write queued before the call is committed. Rejects when the database refuses
+   * the commit (the writes stay queued and are tried again), so a caller that must not go on without
+   * its write on disk (an accepted request, a finalize intent) learns it.
+   */
   async flush(): Promise<void> {
     while (this.pending.size > 0 || this.scheduled) {
+      this.scheduled = true;
       this.startFlush();
       await this.flushing;
+      if (this.failures > 0) throw new Error('the database refused the write; it will be tried again');
     }
     await this.flushing;
   }
 
   async close(): Promise<void> {
-    await this.flush();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.scheduled = this.pending.size > 0;
+    await this.flush().catch(this.onError);
+    this.closed = true;
     await this.keyv.disconnect();
   }
 
   private queue(key: string, write: Write): void {
+    if (this.closed) return;
     this.pending.set(key, write);
-    if (!this.scheduled) {
+    if (!this.scheduled && !this.retryTimer) {
       this.scheduled = true;
       setImmediate(() => this.startFlush());
     }
@@ -105,7 +123,35 @@ export class JobStore {
     this.scheduled = false;
     const batch = this.pending;
     this.pending = new Map();
-    this.flushing = this.flushing.then(() => this.commit(batch)).catch(this.onError);
+    this.flushing = this.flushing.then(() =>
+      this.commit(batch).then(
+        () => {
+          this.failures = 0;
+        },
+        (error: unknown) => this.keepForRetry(batch, error),
+      ),
+    );
+  }
+
+  /**
+   * A refused commit (disk full, a locked database) must not drop its writes: memory and disk would
+   * disagree until the next restart (a removed job coming back). The batch goes back under any newer
+   * write to the same key and is tried again after 0.1 s, 0.2 s… up to 5 s.
+   */
+  private keepForRetry(batch: Map<string, Write>, error: unknown): void {
+    this.failures += 1;
+    this.onError(error);
+    const merged = new Map(batch);
+    for (const [key, write] of this.pending) merged.set(key, write);
+    this.pending = merged;
+    if (this.closed || this.retryTimer) return;
+    const delay = Math.min(5000, 100 * 2 ** Math.min(this.failures - 1, 6));
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.scheduled = true;
+      this.startFlush();
+    }, delay);
+    this.retryTimer.unref();
   }
 
   private async commit(batch: Map<string, Write>): Promise<void> {

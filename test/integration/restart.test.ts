@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { instanceTag } from '../../src/jobs/tempfiles.js';
 import { startTestApp } from '../helpers/app.js';
 import { ClipFactory } from '../helpers/clips.js';
 import { del, get, post, waitFor } from '../helpers/http.js';
@@ -90,8 +91,10 @@ describe('restarts (D8, D9)', function () {
       const id = (await get(t.url, '/api/jobs')).body.jobs[0].id;
       await t.stop(); // the job stays `running` in the database, as after a crash
       const { writeFile } = await import('node:fs/promises');
-      const ours = [join(t.temp, 'long.0123456789abcdef.shrinkray.tmp.mkv'), join(dir, '.long.fedcba9876543210.shrinkray.part.mkv')];
-      const users = [join(dir, 'long.shrinkray.tmp.mkv'), join(dir, 'clip.0123456789abcdef.mkv'), join(t.temp, 'notes.txt')];
+      const tag = instanceTag(t.data);
+      const ours = [join(t.temp, `long.${tag}01234567.shrinkray.tmp.mkv`), join(dir, `.long.${tag}76543210.shrinkray.part.mkv`)];
+      // Another instance's temp file (another tag) is left alone: that instance may be running (D20).
+      const users = [join(dir, 'long.shrinkray.tmp.mkv'), join(dir, 'clip.0123456789abcdef.mkv'), join(t.temp, 'notes.txt'), join(t.temp, 'long.0123456789abcdef.shrinkray.tmp.mkv')];
       for (const path of [...ours, ...users]) await writeFile(path, 'x');
       const hour = new Date().getHours();
       t = await t.restart({ schedule_enabled: true, schedule_start_hour: (hour + 2) % 24, schedule_end_hour: (hour + 3) % 24 });
