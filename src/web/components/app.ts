@@ -1,7 +1,7 @@
 import { css, html, LitElement, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { saveToken } from '../lib/api.js';
-import { bytes } from '../lib/format.js';
+import { bytes, viewHref } from '../lib/format.js';
 import { QueueModel } from '../lib/queue-model.js';
 import { shared } from './styles.js';
 import './queue-view.js';
@@ -121,7 +121,7 @@ export class ShrinkrayApp extends LitElement {
           <span data-testid="saved">Saved ${bytes(m.saved.session)} this session · ${bytes(m.saved.lifetime)} in total</span>
         </div>
         <nav aria-label="Views">
-          ${VIEWS.map(([v, label]) => html`<a href="#${v}" aria-current=${this.route.view === v ? 'page' : 'false'}>${label}</a>`)}
+          ${VIEWS.map(([v, label]) => html`<a href=${viewHref(`#${v}`)} aria-current=${this.route.view === v ? 'page' : 'false'}>${label}</a>`)}
         </nav>
       </header>
       <main>${this.needToken ? this.tokenForm() : nothing}${this.view()}</main>

@@ -49,3 +49,9 @@ export function savedPercent(input: number, output?: number): string {
   const p = Math.round((1 - output / input) * 100);
   return p >= 0 ? `−${p}%` : `+${-p}%`;
 }
+
+/**
+ * A link to a view of this page. With `<base href>` set, a bare `#view` would resolve against the
+ * base and reload the page when the address lacks the final slash; the page's own path never does.
+ */
+export const viewHref = (hash: string): string => `${location.pathname}${location.search}${hash}`;

@@ -28,8 +28,6 @@ export class QueueModel extends EventTarget {
   queue: QueueState = { paused: false, workers: 1, running: [] };
   discovery: { probed: number; total: number } | undefined;
   connection: Connection = 'connecting';
-  /** performance.now() when the first snapshot was applied (the first-render measurement). */
-  firstSnapshotAt: number | undefined;
   private readonly stream: EventStream;
   private frame = 0;
   private timers = new Map<string, number>();
@@ -160,7 +158,6 @@ export class QueueModel extends EventTarget {
     this.order = jobs.map((j) => j.id);
     if (stats) this.saved = { session: stats.session_saved, lifetime: stats.lifetime_saved };
     this.recount();
-    this.firstSnapshotAt ??= performance.now();
     this.changed();
   }
 
