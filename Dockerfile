@@ -17,6 +17,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
 COPY src ./src
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
@@ -74,7 +75,8 @@ RUN curl -fsSL --retry 3 -o ffmpeg.tar.xz "https://ffmpeg.org/releases/ffmpeg-${
 # --- runtime ---
 FROM ${BUILD_FROM}
 # ffmpeg with VAAPI; Mesa for AMD; Intel's media drivers (iHD, i965) and oneVPL runtime for QSV on x86_64.
-RUN apk add --no-cache nodejs ffmpeg libva-utils mesa-va-gallium curl \
+# setpriv (util-linux): encoders are started with --pdeathsig so they die with the service (D20).
+RUN apk add --no-cache nodejs ffmpeg libva-utils mesa-va-gallium curl setpriv \
  && if [ "$(apk --print-arch)" = "x86_64" ]; then \
       apk add --no-cache intel-media-driver libva-intel-driver onevpl-intel-gpu; \
     fi

@@ -88,6 +88,11 @@ describe('the add-on package', function () {
     assert.match(runScript, /APP_DIR:-\/app/);
     assert.match(dockerfile, /WORKDIR \/app/);
     assert.match(dockerfile, /COPY --from=build \/app\/dist \.\/dist/);
+    // `npm run build` also bundles the panel with scripts/build-web.mjs: everything it reads is copied first.
+    const build2 = dockerfile.slice(0, dockerfile.indexOf('RUN npm run build'));
+    for (const copied of ['scripts', 'src', 'tsconfig.build.json']) assert.match(build2, new RegExp(`COPY [^\\n]*${copied}`), `${copied} copied before the build`);
+    // D20: encoders die with the service only where setpriv exists.
+    assert.match(dockerfile, /apk add --no-cache [^\n]*\bsetpriv\b/);
   });
 
   it('the image carries a VMAF-capable ffmpeg from pinned, checksummed sources, and checks itself', async () => {
