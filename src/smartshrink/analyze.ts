@@ -14,7 +14,7 @@ import type { Codec } from '../jobs/types.js';
 import { MIN_DURATION_MS, samplePlan } from './plan.js';
 import { type CutSample, cutSamples, encodeSample, type RunContext, SampleError, type ScoreOptions, scoreSample } from './samples.js';
 import { MARGIN, scoringParallelism, subsampleFor, TIERS, type Tier } from './scoring.js';
-import { runSearch, type Tried } from './search.js';
+import { runSearch, SLOPE_BY_CODEC, type Tried } from './search.js';
 import { makeWorkDir, removeWorkDir } from './workdir.js';
 
 export const HDR_REASON = 'SmartShrink does not support HDR content. Use a Compress preset or tonemap to SDR first';
@@ -107,16 +107,18 @@ export async function analyze(source: AnalysisSource, tier: Tier, codec: Codec, 
   if (!d.scorer) throw new AnalysisError(`VMAF not available${d.scorerProblem ? ` (${d.scorerProblem})` : ''}`);
   const scorer = d.scorer;
   const plan = samplePlan(source.durationMs);
+  // An unknown or absurd rate (a still image stream reports 90000) counts as film.
+  const frameRate = source.frameRate && source.frameRate > 0 && source.frameRate <= 240 ? source.frameRate : 24;
   const ctx: RunContext = { run: d.run, signal: d.signal, timeoutMs: d.timeoutMs };
   const dir = await makeWorkDir(d.tempDir, d.instance);
   try {
     let samples: CutSample[];
     try {
-      samples = await cutSamples(d.ffmpeg, source.input, source.videoMap, plan, dir, ctx);
+      samples = await cutSamples(d.ffmpeg, source.input, source.videoMap, plan, frameRate, dir, ctx);
     } catch (error) {
       throw wrap(error, 'extracting samples', d.signal);
     }
-    const framesPerSample = ((plan[0]?.lengthMs ?? 0) / 1000) * (source.frameRate || 24);
+    const framesPerSample = ((plan[0]?.lengthMs ?? 0) / 1000) * frameRate;
     const { workers, threads } = scoringParallelism(samples.length, d.cpus);
     const scoring = { scorer, height: source.height, threads, subsample: subsampleFor(framesPerSample, scorer.subsample) };
     const threshold = TIERS[tier] + (d.margin ?? MARGIN);
@@ -127,7 +129,7 @@ export async function analyze(source: AnalysisSource, tier: Tier, codec: Codec, 
       const mode = spec.qualityFlag === '-b:v' ? 'mod' : 'crf';
       const bytesAt = new Map<number, number>();
       try {
-        const search = await runSearch(mode, { ...spec.qualityRange, threshold }, async (value) => {
+        const search = await runSearch(mode, { ...spec.qualityRange, threshold, slope: SLOPE_BY_CODEC[codec] }, async (value) => {
           const setting = mode === 'crf' ? { quality: value, qualityMod: 0 } : { quality: 0, qualityMod: value };
           const label = mode === 'crf' ? `CRF ${value}` : `modifier ${value.toFixed(3)}`;
           const round = await scoreRound(samples, attempt, setting, label, { d, ctx, scoring, workers, dir });

@@ -37,13 +37,17 @@ const seconds = (ms: number): string => (ms / 1000).toFixed(3);
 
 /**
  * Stream-copies each sample (no quality loss, and the sample keeps the source's codec, so its encode
- * decodes exactly like the full job's, hardware included). Cuts fall on keyframes, one after another.
+ * decodes exactly like the full job's, hardware included), one after another. A stream copy starts
+ * on the keyframe before the requested time, so the sample is counted in frames from there
+ * (`-t` would count from the requested time and take everything since the keyframe, up to a
+ * keyframe interval more than planned).
  */
-export async function cutSamples(ffmpeg: string, input: string, videoMap: string, plan: readonly Sample[], dir: string, ctx: RunContext): Promise<CutSample[]> {
+export async function cutSamples(ffmpeg: string, input: string, videoMap: string, plan: readonly Sample[], frameRate: number, dir: string, ctx: RunContext): Promise<CutSample[]> {
   const out: CutSample[] = [];
   for (const [i, s] of plan.entries()) {
     const path = join(dir, `sample_${i}.mkv`);
-    const args = ['-hide_banner', '-nostdin', '-v', 'error', '-ss', seconds(s.startMs), '-i', input, '-t', seconds(s.lengthMs), '-map', videoMap, '-c:v', 'copy', '-an', '-sn', '-dn', '-avoid_negative_ts', 'make_zero', '-y', path];
+    const frames = String(Math.max(1, Math.round((s.lengthMs / 1000) * frameRate)));
+    const args = ['-hide_banner', '-nostdin', '-v', 'error', '-ss', seconds(s.startMs), '-i', input, '-map', videoMap, '-frames:v', frames, '-c:v', 'copy', '-an', '-sn', '-dn', '-avoid_negative_ts', 'make_zero', '-y', path];
     const r = await ctx.run(ffmpeg, args, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
     if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('aborted');
     const bytes = r.ok ? await stat(path).then((st) => st.size, () => 0) : 0;

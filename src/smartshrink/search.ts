@@ -3,11 +3,13 @@
  * tried so far and their scores, what to try next or what the answer is. The driver (`runSearch`)
  * feeds it real scores; tests feed it scripted curves.
  *
- * Our one change to upstream's rules is the second step. Upstream jumps 60 % of the way to the end
- * of the range and needs about 4 rounds; we predict the setting from the first score and a typical
- * VMAF-per-CRF slope (measured, see SLOPE), which lands inside the tolerance in 2–3 rounds on most
- * content. With `firstJump: 'upstream'` the rules are exactly upstream's (its worked example gives
- * CRF 25 in 4 rounds; ours gives the same CRF in 2).
+ * Our one change to upstream's CRF rules is how far to go while no tried point lies on the other
+ * side of the threshold. Upstream jumps 60 % of the way to the end of the range, then to the end
+ * itself, and needs about 4 rounds; we predict the crossing from a VMAF-per-CRF slope (a measured
+ * typical one first, then the one the tried points show), which lands inside the tolerance in 2–3
+ * rounds on most content. Once two points straddle the threshold both interpolate the same way.
+ * With `firstJump: 'upstream'` the rules are exactly upstream's (its worked example gives CRF 25
+ * in 4 rounds; ours gives the same CRF in 2).
  */
 
 export interface Tried {
@@ -32,12 +34,17 @@ export interface SearchOptions {
 }
 
 /**
- * VMAF points lost per CRF step near the tiers (85–94). Measured with bench/smartshrink-subsample.mts
- * (libx265 medium CRF 20→26→30, libsvtav1 CRF 26→35, five kinds of content at 640x360): 0.5 to 2.4
- * points per step, median about 1.1. A slope too small overshoots, too large undershoots; either
- * way the third round interpolates between two real points.
+ * VMAF points lost per CRF step near the tiers (85–94), until two points measure it. Measured with
+ * bench/smartshrink-subsample.mts (five kinds of content at 640x360): libx265 medium CRF 20→26→30
+ * lost 0.1–2.5 points per step, about 1.2 on the content that reaches the tiers; libsvtav1 CRF
+ * 26→35 lost 0.02–0.65, about 0.5. A guess too small overshoots, too large undershoots; the next
+ * round uses the slope the two real points show, or interpolates once they straddle the threshold.
  */
-export const SLOPE = 1.1;
+export const SLOPE = 1.2;
+export const SLOPE_BY_CODEC = { hevc: 1.2, av1: 0.5 } as const;
+/** A measured slope outside these is noise (or a flat stretch) and not trusted for a prediction. */
+const MIN_SLOPE = 0.2;
+const MAX_SLOPE = 5;
 export const MAX_STEPS = 8;
 /** Modifier mode: settings closer than this count as neighbours (upstream's minModRange). */
 const MOD_STEP = 0.05;
@@ -80,11 +87,17 @@ export function bestMod(tried: readonly Tried[], threshold: number): Tried | nul
   return best;
 }
 
-/** Second step in CRF mode: aim at the middle of step 2's acceptance window. */
-function jumpCrf(last: Tried, o: SearchOptions, up: boolean): number {
-  if (o.firstJump === 'upstream') return Math.round(0.4 * last.value + 0.6 * (up ? o.max : o.min));
-  const aim = o.threshold + tolerance(2) / 2;
-  const predicted = roundHalfAway(last.value + (last.score - aim) / (o.slope ?? SLOPE));
+/**
+ * No tried point on the other side of the threshold yet: predict where the score crosses the middle
+ * of the next step's acceptance window, from the slope between the last point and its nearest
+ * neighbour when there is one (a real measurement), else the typical slope.
+ */
+function predictCrf(tried: readonly Tried[], last: Tried, o: SearchOptions, up: boolean): number {
+  const neighbour = tried.filter((t) => t !== last).sort((a, b) => Math.abs(a.value - last.value) - Math.abs(b.value - last.value))[0];
+  const measured = neighbour ? (neighbour.score - last.score) / (last.value - neighbour.value) : Number.NaN;
+  const slope = Number.isFinite(measured) && measured > MIN_SLOPE ? Math.min(MAX_SLOPE, measured) : (o.slope ?? SLOPE);
+  const aim = o.threshold + tolerance(tried.length + 1) / 2;
+  const predicted = roundHalfAway(last.value + (last.score - aim) / slope);
   // Never the same point again: at least one step in the direction the score asks for.
   return up ? Math.max(last.value + 1, predicted) : Math.min(last.value - 1, predicted);
 }
@@ -101,7 +114,8 @@ export function nextCrf(tried: readonly Tried[], o: SearchOptions): Decision {
     const upper = tried.filter((t) => t.value > crf).sort((a, b) => a.value - b.value)[0];
     if (upper?.value === crf + 1) return { kind: 'done', result: last };
     if (upper) next = lerpCrf(o.threshold, upper, last);
-    else if (step === 1 && crf + 1 < o.max) next = jumpCrf(last, o, true);
+    else if (o.firstJump !== 'upstream' && crf < o.max) next = predictCrf(tried, last, o, true);
+    else if (step === 1 && crf + 1 < o.max) next = Math.round(0.4 * crf + 0.6 * o.max);
     else if (crf === o.max) return { kind: 'done', result: last };
     else next = o.max;
   } else {
@@ -109,7 +123,8 @@ export function nextCrf(tried: readonly Tried[], o: SearchOptions): Decision {
     const lower = tried.filter((t) => t.value < crf).sort((a, b) => b.value - a.value)[0];
     if (lower && lower.value + 1 === crf) return { kind: 'done', result: lower.score >= o.threshold ? lower : null };
     if (lower) next = lerpCrf(o.threshold, last, lower);
-    else if (step === 1 && crf > o.min + 1) next = jumpCrf(last, o, false);
+    else if (o.firstJump !== 'upstream') next = predictCrf(tried, last, o, false);
+    else if (step === 1 && crf > o.min + 1) next = Math.round(0.4 * crf + 0.6 * o.min);
     else next = o.min;
   }
   next = Math.min(o.max, Math.max(o.min, next));

@@ -116,6 +116,16 @@ describe('SmartShrink search (pure, scripted score curves)', () => {
     assert.equal(r.tried.length, 1);
   });
 
+  it('two points on the same side: the next one comes from their own slope, not the end of the range', () => {
+    const tried: Tried[] = [
+      { value: 23, score: 94.7 },
+      { value: 26, score: 92.8 },
+    ];
+    // Measured 0.63 points per step; aim 91 + 0.75 → 27.7 → 28 (upstream would jump to 30).
+    assert.deepEqual(nextCrf(tried, { ...HEVC, threshold: 91 }), { kind: 'try', value: 28 });
+    assert.deepEqual(nextCrf(tried, { ...HEVC, threshold: 91, firstJump: 'upstream' }), { kind: 'try', value: 30 });
+  });
+
   it('a neighbour that missed decides: CRF c passes, c+1 fails → c', () => {
     const tried: Tried[] = [
       { value: 23, score: 93 },

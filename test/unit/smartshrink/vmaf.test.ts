@@ -44,14 +44,14 @@ describe('VMAF scoring: filter, parsing, detection', () => {
     assert.equal(scoringHeight(undefined), 1080);
   });
 
-  it('builds the filter: timestamps reset, model option, threads, subsampling only when > 1', () => {
+  it('builds the filter: frames paired by index, model option, threads, subsampling only when > 1', () => {
     assert.equal(
       vmafFilter({ height: 2160, threads: 4, subsample: 7, modelOption: 'model=version=vmaf_v0.6.1' }),
-      '[0:v]setpts=PTS-STARTPTS,setsar=1,scale=-2:1080,format=yuv420p[dist];[1:v]setpts=PTS-STARTPTS,setsar=1,scale=-2:1080,format=yuv420p[ref];[dist][ref]libvmaf=model=version=vmaf_v0.6.1:n_threads=4:n_subsample=7',
+      '[0:v]settb=1/25,setpts=N,setsar=1,scale=-2:1080,format=yuv420p[dist];[1:v]settb=1/25,setpts=N,setsar=1,scale=-2:1080,format=yuv420p[ref];[dist][ref]libvmaf=model=version=vmaf_v0.6.1:shortest=1:n_threads=4:n_subsample=7',
     );
     assert.equal(
       vmafFilter({ height: 360, threads: 1, subsample: 1, modelOption: '' }),
-      '[0:v]setpts=PTS-STARTPTS,setsar=1,format=yuv420p[dist];[1:v]setpts=PTS-STARTPTS,setsar=1,format=yuv420p[ref];[dist][ref]libvmaf=n_threads=1',
+      '[0:v]settb=1/25,setpts=N,setsar=1,format=yuv420p[dist];[1:v]settb=1/25,setpts=N,setsar=1,format=yuv420p[ref];[dist][ref]libvmaf=shortest=1:n_threads=1',
     );
   });
 
