@@ -28,7 +28,7 @@ interface Diagnosis {
 
 const REASONS: Array<[RegExp, Diagnosis]> = [
   // Every encoder writes the same temp file, so trying the next one only fails again.
-  [/No space left on device|Disk quota exceeded/i, { reason: 'the disk is full', fatal: true }],
+  [/No space left on device|Disk quota exceeded|File too large/i, { reason: 'the disk is full', fatal: true }],
   // Before the corrupt-input patterns: a failing GPU decoder also reports decode errors.
   [
     /Device creation failed|Failed to (?:initialise|initialize|create|open|set up) .*(?:device|VAAPI|CUDA|QSV|hwaccel)|Device setup failed|hwaccel|No VA display|Cannot load libcuda|OpenEncodeSessionEx failed|No capable devices found|MFX|vaInitialize failed/i,

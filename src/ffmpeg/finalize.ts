@@ -194,7 +194,8 @@ export async function finalizeOutput(o: {
     await unlink(staging).catch(() => undefined);
     if (backup) await unlink(backup.backup).catch(() => undefined);
     if (error instanceof DestinationTakenError) throw error;
-    throw new Error(`failed to finalize: ${(error as Error).message}; the original is untouched`, { cause: error });
+    const why = code(error) === 'ENOSPC' || code(error) === 'EDQUOT' ? `the disk holding ${dirname(finalPath)} is full` : (error as Error).message;
+    throw new Error(`failed to finalize: ${why}; the original is untouched`, { cause: error });
   }
   const warning = await afterPublish({ input: o.input, final: finalPath, replacesInput, inputDev: original.dev, inputIno: original.ino });
   await unlink(o.temp).catch(() => undefined);

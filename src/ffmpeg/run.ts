@@ -84,6 +84,10 @@ export async function runFfmpeg(o: RunFfmpegOptions): Promise<void> {
   const result = await child.finally(() => clearInterval(timer));
   if (o.signal.aborted) throw new FfmpegError('cancelled', 'cancelled', []);
   if (stalled) throw new FfmpegError('stalled', `ffmpeg stalled (${stalled})`, tail);
+  // ffmpeg 5 exits 0 when it could not write its trailer (a full disk): the file is cut short.
+  if (!result.failed && tail.some((line) => /No space left on device|Disk quota exceeded|Error writing trailer|Error closing file|File too large/i.test(line))) {
+    throw new FfmpegError('exit', 'ffmpeg could not finish writing the output', tail);
+  }
   if (result.failed) {
     if (result.exitCode === undefined && result.signal) {
       // Nobody here sent it: the kernel's out-of-memory killer or an operator did.

@@ -61,22 +61,36 @@ export async function verifyOutput(tools: { ffmpeg: string; ffprobe: string }, p
     expect,
   );
   if (problems.length > 0) throw new OutputCheckError(`output check failed: ${problems.join(', ')}`);
+  const tailErrors = String(tail.stderr ?? '').trim();
   if (tail.failed) {
-    const why = String(tail.stderr ?? '').trim().split('\n').slice(-2).join(' | ');
+    const why = tailErrors.split('\n').slice(-2).join(' | ');
     throw new OutputCheckError(`output check failed: the end of the output does not decode${why ? ` (${why})` : ''}`);
+  }
+  // A file cut short (a full disk: ffmpeg 5 still exits 0) keeps the duration its header promised and
+  // decodes "without error": nothing at all is decoded from its end. Count the frames.
+  const frames = lastFrameCount(String(tail.stdout ?? ''));
+  if (frames === 0 || /File ended prematurely|Truncat/i.test(tailErrors)) {
+    throw new OutputCheckError('output check failed: the output is cut short (no frame decodes in its last seconds; was the disk full?)');
   }
   return { size: probe.size };
 }
 
 /** Decodes the last seconds: a truncated or broken tail shows up as an error here. */
 function decodeTail(ffmpeg: string, path: string, signal: AbortSignal) {
-  const [file, args] = dieWithUs(ffmpeg, ['-v', 'error', '-xerror', '-sseof', '-3', '-i', path, '-map', '0:v:0', '-f', 'null', '-']);
+  const [file, args] = dieWithUs(ffmpeg, ['-v', 'error', '-nostats', '-xerror', '-sseof', '-3', '-i', path, '-map', '0:v:0', '-f', 'null', '-progress', 'pipe:1', '-']);
   return execa(file, args, {
     reject: false,
     timeout: 120_000,
     cancelSignal: signal,
     stdin: 'ignore',
   });
+}
+
+/** The last `frame=N` of `-progress` output; undefined when there was none (then nothing is concluded). */
+export function lastFrameCount(progress: string): number | undefined {
+  const all = [...progress.matchAll(/^frame=(\d+)$/gm)];
+  const last = all.at(-1);
+  return last ? Number(last[1]) : undefined;
 }
 
 const fmt = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;

@@ -31,7 +31,7 @@ const kind = args.includes('-encoders')
       ? 'vmaf-help'
       : input === TEST_SOURCE
         ? 'test'
-        : args.includes('-progress')
+        : args.includes('-progress') && !args.includes('-sseof')
           ? 'transcode'
           : 'other';
 
