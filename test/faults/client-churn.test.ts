@@ -123,12 +123,18 @@ describe('faults: SSE client churn', function () {
         assert.equal((await post(url, '/api/jobs', { paths: [file], preset_id: 'compress-hevc' })).status, 202);
         await waitFor(async () => (await jobs()).some((j) => j.input_path === file), `job for ${file}`);
       }
-      await waitFor(async () => (await jobs()).find((j) => j.status === 'running' && j.progress > 0), 'a job running with progress');
-      const paused = await post(url, '/api/queue/pause');
-      assert.equal(paused.status, 200);
-      assert.equal(paused.body.requeued, 1);
-      await sleep(400);
-      assert.equal((await post(url, '/api/queue/resume')).status, 200);
+      // Pause while a job is well inside its run; if it still finishes first (a loaded machine),
+      // nothing was requeued: resume and try on the next job.
+      let requeued = 0;
+      for (let attempt = 0; attempt < 3 && requeued === 0; attempt++) {
+        await waitFor(async () => (await jobs()).find((j) => j.status === 'running' && j.progress > 0 && j.progress < 60), 'a job running with progress', 30_000);
+        const paused = await post(url, '/api/queue/pause');
+        assert.equal(paused.status, 200);
+        requeued = paused.body.requeued;
+        await sleep(400);
+        assert.equal((await post(url, '/api/queue/resume')).status, 200);
+      }
+      assert.equal(requeued, 1, 'a pause requeued the running job');
       await waitFor(async () => (await jobs()).filter((j) => j.status === 'complete').length === 3 && true, 'three jobs complete', 60_000);
       assert.equal((await post(url, '/api/queue/pause')).status, 200);
       assert.equal((await post(url, '/api/jobs', { paths: [files[3]], preset_id: 'compress-hevc' })).status, 202);
