@@ -5,6 +5,13 @@ const LIMIT = 1024 * 1024;
 
 /** Reads a JSON request body (1 MiB at most). An empty body is `undefined`. */
 export async function readJson(ctx: Context): Promise<unknown> {
+  // A body declared too large is refused before it is read, so a client that announces gigabytes
+  // and sends a trickle cannot hold the connection open.
+  const declared = Number(ctx.get('content-length') || 0);
+  if (declared > LIMIT) {
+    ctx.set('Connection', 'close');
+    throw new AppError(413, 'too_large', 'request body is larger than 1 MiB');
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of ctx.req as AsyncIterable<Buffer>) {

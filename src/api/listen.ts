@@ -3,10 +3,17 @@ import type { AddressInfo } from 'node:net';
 
 /** Starts an HTTP server; resolves with it and a URL a local client can use. */
 export async function listen(handler: RequestListener, port: number, host: string): Promise<{ server: Server; url: string }> {
-  const server = createServer(handler);
+  // The Host header is checked by the app (D21), which answers in JSON; Node's own check would answer
+  // a bare plain-text 400.
+  const server = createServer({ requireHostHeader: false }, handler);
   server.keepAliveTimeout = 5000;
   // Requests Node cannot parse (an unknown method, a malformed header) never reach Koa: answer them
   // as JSON too (D21: no plain-text errors), then close the connection.
+  // CONNECT is never routed to Koa: answer it (JSON 405) instead of dropping the socket.
+  server.on('connect', (_req, socket) => {
+    const body = JSON.stringify({ error: 'method CONNECT not allowed' });
+    socket.end(`HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || error.code === 'ECONNRESET') {
       socket.destroy();

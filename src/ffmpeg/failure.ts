@@ -34,6 +34,11 @@ const REASONS: Array<[RegExp, Diagnosis]> = [
     /Device creation failed|Failed to (?:initialise|initialize|create|open|set up) .*(?:device|VAAPI|CUDA|QSV|hwaccel)|Device setup failed|hwaccel|No VA display|Cannot load libcuda|OpenEncodeSessionEx failed|No capable devices found|MFX|vaInitialize failed/i,
     { reason: 'the hardware encoder or decoder failed', fatal: false },
   ],
+  // Before the corrupt-input patterns: a missing decoder also leads to "could not find codec parameters".
+  [
+    /Decoder \(codec [^)]*\) not found|Decoder .* not found|Unsupported codec|no decoder|Codec .* is not supported/i,
+    { reason: 'the video codec cannot be decoded by this ffmpeg', fatal: false },
+  ],
   [
     /Invalid data found when processing input|moov atom not found|EBML header parsing failed|could not find codec parameters|corrupt|Truncat|partial file|error while decoding/i,
     { reason: 'the input file is corrupt or not a video', fatal: false },
@@ -44,16 +49,16 @@ const REASONS: Array<[RegExp, Diagnosis]> = [
     /Stream map '.*' matches no streams|does not contain any stream/i,
     { reason: 'the file has no video stream', fatal: false },
   ],
-  [
-    /Decoder \(codec [^)]*\) not found|Decoder .* not found|Unsupported codec|no decoder|Codec .* is not supported/i,
-    { reason: 'the video codec cannot be decoded by this ffmpeg', fatal: false },
-  ],
   [/Cannot allocate memory|Out of memory/i, { reason: 'out of memory', fatal: false }],
   [/No such file or directory/i, { reason: 'a file does not exist', fatal: false }],
 ];
 
+/** ffmpeg's banner (version, build configuration, library versions): it names every feature built in. */
+export const isBannerLine = (line: string): boolean => /^(ffmpeg|ffprobe) version |^\s+(built with|configuration:|lib[a-z0-9]+\s+\d)/.test(line);
+
 function diagnose(lines: readonly string[]): Diagnosis | undefined {
-  const text = lines.join('\n');
+  // `--enable-libmfx` in the build configuration is not a failing Quick Sync device.
+  const text = lines.filter((line) => !isBannerLine(line)).join('\n');
   for (const [pattern, diagnosis] of REASONS) if (pattern.test(text)) return diagnosis;
   return undefined;
 }

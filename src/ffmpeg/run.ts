@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { dieWithUs } from '../util/child.js';
-import { FfmpegError } from './failure.js';
+import { FfmpegError, isBannerLine } from './failure.js';
 import { ProgressParser, type ProgressUpdate } from './progress.js';
 
 export interface RunFfmpegOptions {
@@ -44,7 +44,7 @@ export async function runFfmpeg(o: RunFfmpegOptions): Promise<void> {
 
   if (child.stderr) {
     createInterface({ input: child.stderr }).on('line', (line) => {
-      if (!line.trim()) return;
+      if (!line.trim() || isBannerLine(line)) return;
       tail.push(line);
       if (tail.length > STDERR_LINES) tail.shift();
     });

@@ -127,7 +127,7 @@ describe('faults: bad media', function () {
       // FourCC QQQQ ("unknown"), so a job is queued, and ffmpeg then stops with "Decoder (codec
       // none) not found". Real files like this exist (old capture-card and camera codecs).
       //
-      // DEFECT: the reason says "the hardware encoder or decoder failed" on a CPU-only run. ffmpeg
+      // Regression (found by this suite, fixed): the reason says "the hardware encoder or decoder failed" on a CPU-only run. ffmpeg
       // runs without -hide_banner, so the last 20 stderr lines that diagnose() (src/ffmpeg/failure.ts)
       // reads still hold the banner's `configuration:` line, which contains `--enable-libmfx`; the
       // hardware pattern /…|MFX|…/i matches it before the "Decoder … not found" pattern is tried. Any early failure (short stderr) with

@@ -686,7 +686,7 @@ describe('faults: hostile HTTP input, fixed cases', function () {
     await t?.dispose();
   });
 
-  // DEFECT: a body *declared* larger than 1 MiB is read until the client sends it all: readJson
+  // Regression (found by this suite, fixed): a body *declared* larger than 1 MiB is read until the client sends it all: readJson
   // (src/api/body.ts) only counts bytes as they arrive and never looks at Content-Length, so a
   // client that declares 10 GiB and sends 1 KiB holds a connection and a handler open until Node's
   // requestTimeout (300 s). Reproduce: `printf 'POST /api/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\n
@@ -705,7 +705,7 @@ describe('faults: hostile HTTP input, fixed cases', function () {
     }
   });
 
-  // DEFECT: CONNECT gets no answer at all: Node's http.Server drops the socket when nobody listens
+  // Regression (found by this suite, fixed): CONNECT gets no answer at all: Node's http.Server drops the socket when nobody listens
   // for its 'connect' event (src/api/listen.ts answers 'clientError' as JSON but not 'connect'), so
   // the "every error is JSON" promise (D21) has a hole. Reproduce: `curl -sv -X CONNECT
   // http://127.0.0.1:8080/api/health` → "Empty reply from server". Expected: a JSON 4xx (405/400).
@@ -721,7 +721,7 @@ describe('faults: hostile HTTP input, fixed cases', function () {
     assert.equal((await sendBytes(t.url, 'GET', '/api/health')).status, 200);
   });
 
-  // DEFECT: an HTTP/1.1 request without a Host header gets Node's own bare `400 Bad Request` (no
+  // Regression (found by this suite, fixed): an HTTP/1.1 request without a Host header gets Node's own bare `400 Bad Request` (no
   // body, no Content-Type): Node's http.Server checks `requireHostHeader` before the app runs and
   // never emits 'clientError' for it (src/api/listen.ts). Reproduce: `printf 'GET /api/jobs
   // HTTP/1.1\r\nConnection: close\r\n\r\n' | nc 127.0.0.1 8080` → `400`, empty chunked body.
