@@ -19,6 +19,7 @@ import { finalPathFor, recoverFinalize } from './ffmpeg/finalize.js';
 import { probeFile } from './ffmpeg/probe.js';
 import { EncoderRegistry } from './ffmpeg/registry.js';
 import { listRenderNodes } from './ffmpeg/render-nodes.js';
+import { detectVmaf } from './ffmpeg/vmaf-detect.js';
 import { AcceptedRequests } from './jobs/accepted.js';
 import { FinalizeIntents } from './jobs/intents.js';
 import { createIdFactory } from './jobs/job.js';
@@ -35,6 +36,7 @@ import { startMqtt } from './mqtt/start.js';
 import { loadNotifyFlag } from './notify/flag.js';
 import { CompletionNotifier } from './notify/notifier.js';
 import { PushoverClient } from './notify/pushover.js';
+import { SmartShrink } from './smartshrink/service.js';
 import { SpaceHistory } from './stats/history.js';
 import { statsHistoryRoutes } from './stats/routes.js';
 import { JobStore } from './store/store.js';
@@ -137,8 +139,13 @@ export async function startApp(o: AppOptions): Promise<App> {
         signal,
         clock,
       }),
+    vmafDetector: (signal) => detectVmaf({ ffmpeg: settings.get().ffmpeg_path, vmafFfmpeg: settings.get().vmaf_ffmpeg, vmafModel: settings.get().vmaf_model, run: runCommand, signal }),
   });
   encoders.start();
+  // SmartShrink (issue 9): analyses a kill left behind are removed before any job starts (D9).
+  const smartShrink = new SmartShrink({ vmaf: () => encoders.vmaf(), settings: () => settings.get(), onSettingsChange: (l) => settings.on('change', l), tempDir, instance: tag, log });
+  const analysisLeftovers = await smartShrink.removeLeftovers();
+  if (analysisLeftovers.length > 0) log.info({ folders: analysisLeftovers }, 'removed SmartShrink working folders left by an earlier run');
 
   const probes = new ProbeMemo((path, signal) => probeFile(settings.get().ffprobe_path, path, signal));
   const pool = new WorkerPool({
@@ -148,10 +155,10 @@ export async function startApp(o: AppOptions): Promise<App> {
     destinationOf: (job) => finalPathFor(job.input_path, settings.get().output_format).toLowerCase(),
     canStart: () => scheduleAllows(settings.get(), clock()),
     ...(o.scheduleRecheckMs ? { recheckMs: o.scheduleRecheckMs } : {}),
-    process: (job, temp, signal, hooks) => processJob(job, temp, signal, { queue, settings: () => settings.get(), encoders, log, probes, tag, intents, onFinalizing: hooks.finalizing }),
+    process: (job, temp, signal, hooks) => processJob(job, temp, signal, { queue, settings: () => settings.get(), encoders, log, probes, tag, intents, smartShrink, onFinalizing: hooks.finalizing }),
   });
   const accepted = await AcceptedRequests.load(store);
-  const service = new JobService({ queue, pool, settings, encoders, probes, nextId: createIdFactory(clock), clock, log, accepted });
+  const service = new JobService({ queue, pool, settings, encoders, probes, nextId: createIdFactory(clock), clock, log, accepted, presetAvailable: (p) => !p.is_smart_shrink || smartShrink.availability() });
   settings.on('change', (next, previous) => {
     if (next.log_level !== previous.log_level) log.level = next.log_level;
     if (next.workers !== previous.workers) void pool.resize(next.workers);

@@ -13,6 +13,7 @@ import type { Logger } from '../log.js';
 import type { ProbeMemo } from '../media/probe-memo.js';
 import type { ProbeResult } from '../media/probe-parse.js';
 import { resolveInsideRoots } from '../media/roots.js';
+import type { SmartShrink } from '../smartshrink/service.js';
 import { formatBytes } from '../util/format.js';
 import type { FinalizeIntents } from './intents.js';
 import type { Queue } from './queue.js';
@@ -41,6 +42,8 @@ export interface ProcessorDeps {
   tag: string;
   /** Where finalize intents are recorded before a swap (D19). */
   intents?: Pick<FinalizeIntents, 'record' | 'clear'>;
+  /** SmartShrink's analysis (issue 9); without it SmartShrink jobs fail as an unknown preset. */
+  smartShrink?: Pick<SmartShrink, 'prepare'>;
 }
 
 /** Why a running job's signal was aborted; the pool decides what the queue does about it. */
@@ -71,7 +74,7 @@ export async function processJob(job: Job, tempPath: string, signal: AbortSignal
 async function transcode(job: Job, tempPath: string, signal: AbortSignal, deps: ProcessorDeps): Promise<void> {
   const { queue, log } = deps;
   const preset = presetBase(job.preset_id);
-  if (!preset || preset.is_smart_shrink) throw new Error(`unknown preset: ${job.preset_id}`);
+  if (!preset || (preset.is_smart_shrink && !deps.smartShrink)) throw new Error(`unknown preset: ${job.preset_id}`);
   const settings = deps.settings();
   const tools = { ffmpeg: settings.ffmpeg_path, ffprobe: settings.ffprobe_path };
   // D17 at the moment of touching the file: the roots may have changed since the job was queued,
@@ -97,7 +100,15 @@ async function transcode(job: Job, tempPath: string, signal: AbortSignal, deps: 
   if (signal.aborted) return;
 
   const tonemapping = settings.tonemap_hdr && probe.video.is_hdr;
-  const plan = planAttempts(deps.encoders.best(preset.codec), deps.encoders.available(), job, tonemapping);
+  let plan = planAttempts(deps.encoders.best(preset.codec), deps.encoders.available(), job, tonemapping);
+  let quality = { quality: preset.codec === 'hevc' ? settings.quality_hevc : settings.quality_av1, qualityMod: 0 };
+  if (preset.is_smart_shrink && deps.smartShrink) {
+    // The analysis picks the quality, and the encoder that made its samples goes first (D12).
+    const prepared = await deps.smartShrink.prepare({ job: queue.get(job.id) ?? job, preset, probe, size: source.size, plan, signal, queue });
+    if (prepared.kind === 'stopped') return;
+    if (prepared.kind === 'skip') return void queue.skip(job.id, prepared.reason);
+    ({ plan, setting: quality } = prepared);
+  }
   const command = (a: Attempt): TranscodeCommand =>
     buildTranscodeCommand({
       input: job.input_path,
@@ -105,8 +116,7 @@ async function transcode(job: Job, tempPath: string, signal: AbortSignal, deps: 
       encoder: a.encoder,
       maxHeight: preset.max_height,
       source: { ...job, height: probe.video?.height, bitrate: probe.bitrate },
-      quality: preset.codec === 'hevc' ? settings.quality_hevc : settings.quality_av1,
-      qualityMod: 0,
+      ...quality,
       softwareDecode: a.softwareDecode,
       tonemap: tonemapping ? { algorithm: settings.tonemap_algorithm } : null,
       outputFormat: settings.output_format,

@@ -178,7 +178,7 @@ export class Queue implements QueueView {
     job.progress = 0;
     job.speed = 0;
     job.eta = '';
-    for (const key of ['error', 'fallback_reason', 'phase'] as const) delete job[key];
+    for (const key of ['error', 'fallback_reason', 'phase', 'vmaf_score', 'selected_crf', 'quality_mod', 'analysis_rounds'] as const) delete job[key];
     this.save(job, 'started');
     return true;
   }
@@ -198,7 +198,7 @@ export class Queue implements QueueView {
   }
 
   /** Sets non-status fields of a running job (encoder after a fallback, phase…) without an event. */
-  patch(id: string, fields: Partial<Pick<Job, 'encoder' | 'is_hardware' | 'encoder_name' | 'fallback_reason' | 'phase' | 'temp_path'>>): void {
+  patch(id: string, fields: Partial<Pick<Job, 'encoder' | 'is_hardware' | 'encoder_name' | 'fallback_reason' | 'phase' | 'temp_path' | 'vmaf_score' | 'selected_crf' | 'quality_mod' | 'analysis_rounds'>>): void {
     const job = this.byId.get(id);
     if (!job) return;
     Object.assign(job, fields);

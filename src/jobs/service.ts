@@ -21,14 +21,14 @@ export interface ServiceDeps {
   queue: Queue;
   pool: WorkerPool;
   settings: SettingsStore;
-  encoders: { best(codec: 'hevc' | 'av1'): EncoderInfo };
+  encoders: { best(codec: 'hevc' | 'av1'): EncoderInfo; ready?(): Promise<void> };
   /** Probes files (and remembers the results for the job's start). */
   probes: ProbeMemo;
   nextId: () => string;
   clock: () => Date;
   log: Logger;
-  /** Presets that exist right now (SmartShrink ones only once SmartShrink is available). */
-  presetAvailable?: (preset: PresetBase) => boolean;
+  /** Presets usable right now: true, or false / why not (SmartShrink needs working VMAF scoring). */
+  presetAvailable?: (preset: PresetBase) => boolean | string;
   probeConcurrency?: number;
   /** Accepted requests kept until their jobs are queued (D19); without it nothing survives a crash. */
   accepted?: AcceptedRequests;
@@ -60,6 +60,8 @@ export class JobService implements QueueActions {
   }
 
   async createJobs(body: unknown): Promise<{ status: 'processing'; message: string; paths: string[] }> {
+    // SmartShrink is usable once VMAF detection (in the background at startup) has answered.
+    if (presetBase(String((body as { preset_id?: unknown } | null)?.preset_id))?.is_smart_shrink) await this.d.encoders.ready?.();
     const request = this.validateCreate(body);
     const roots = this.d.settings.get().media_paths;
     const resolved = await Promise.all(request.paths.map((p) => resolveInsideRoots(p, roots)));
@@ -139,7 +141,9 @@ export class JobService implements QueueActions {
     if (!old) throw notFound('job not found');
     if (old.status !== 'failed') throw badRequest('can only retry failed jobs');
     const preset = presetBase(old.preset_id);
-    if (!preset || !this.presetOk(preset)) throw badRequest(`unknown preset: ${old.preset_id}`);
+    if (preset?.is_smart_shrink) await this.d.encoders.ready?.();
+    const problem = this.presetProblem(old.preset_id, preset);
+    if (problem || !preset) throw badRequest(problem ?? `unknown preset: ${old.preset_id}`);
     const where = await resolveInsideRoots(old.input_path, this.d.settings.get().media_paths);
     if (!where.ok) throw badRequest(`file no longer exists or is not allowed: ${old.input_path} (${where.reason})`);
     // Checked and reserved in one step, and held across the probe's await (D22).
@@ -229,8 +233,11 @@ export class JobService implements QueueActions {
 
   // ---- internals -------------------------------------------------------------------------------
 
-  private presetOk(preset: PresetBase): boolean {
-    return this.d.presetAvailable ? this.d.presetAvailable(preset) : !preset.is_smart_shrink;
+  /** Why a preset cannot be used now, or undefined. */
+  private presetProblem(id: string, preset: PresetBase | undefined): string | undefined {
+    const ok = !preset ? false : this.d.presetAvailable ? this.d.presetAvailable(preset) : !preset.is_smart_shrink;
+    if (ok === true) return undefined;
+    return typeof ok === 'string' ? `${id} is not available: ${ok}` : `unknown preset: ${id}`;
   }
 
   private validateCreate(body: unknown): CreateRequest {
@@ -244,7 +251,8 @@ export class JobService implements QueueActions {
     if (typeof b.preset_id !== 'string' || b.preset_id === '') errors.push('preset_id must be a non-empty string');
     else {
       preset = presetBase(b.preset_id);
-      if (!preset || !this.presetOk(preset)) errors.push(`unknown preset: ${b.preset_id}`);
+      const problem = this.presetProblem(b.preset_id, preset);
+      if (problem) errors.push(problem);
     }
     const quality = b.smartshrink_quality;
     if (quality !== undefined && quality !== '' && (typeof quality !== 'string' || !QUALITIES.includes(quality))) {

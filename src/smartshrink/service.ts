@@ -5,11 +5,14 @@
  */
 
 import { availableParallelism } from 'node:os';
+import { buildTranscodeCommand } from '../ffmpeg/args.js';
 import type { Attempt } from '../ffmpeg/attempts.js';
 import { type CommandRunner, runCommand } from '../ffmpeg/command.js';
+import type { PresetBase } from '../ffmpeg/presets.js';
 import type { VmafDetection } from '../ffmpeg/vmaf-detect.js';
 import type { Codec, Job } from '../jobs/types.js';
 import type { Logger } from '../log.js';
+import type { ProbeResult } from '../media/probe-parse.js';
 import { formatBytes } from '../util/format.js';
 import { type AnalysisSource, analyze, gateSkip, type Setting } from './analyze.js';
 import { isTier } from './scoring.js';
@@ -47,12 +50,61 @@ export type Prepared =
 
 export interface PrepareInput {
   job: Job;
+  preset: PresetBase;
+  probe: ProbeResult;
+  /** The source file's size in bytes. */
+  size: number;
+  /** The job's encoder attempts (D12), as the full encode would use them. */
+  plan: readonly Attempt[];
+  signal: AbortSignal;
+  queue: SmartShrinkQueue;
+}
+
+interface Analysis {
+  job: Job;
   codec: Codec;
   source: AnalysisSource;
   plan: readonly Attempt[];
   encodeArgs: (attempt: Attempt, input: string, output: string, setting: Setting) => string[];
   signal: AbortSignal;
   queue: SmartShrinkQueue;
+}
+
+/** The analysis' view of the job: the probed video stream, and sample encodes built like the job's own. */
+function analysisOf(p: PrepareInput): Analysis {
+  const { job, preset, probe } = p;
+  const video = probe.video;
+  return {
+    job,
+    codec: preset.codec,
+    plan: p.plan,
+    signal: p.signal,
+    queue: p.queue,
+    source: {
+      input: job.input_path,
+      videoMap: video ? `0:${video.index}` : '0:v:0',
+      durationMs: probe.duration_ms,
+      height: video?.height,
+      frameRate: video?.frame_rate,
+      isHdr: video?.is_hdr,
+      size: p.size,
+    },
+    // The job's encoder, options and decode path; video only (the sample holds nothing else); HDR never gets here.
+    encodeArgs: (attempt, input, output, setting) =>
+      buildTranscodeCommand({
+        input,
+        output,
+        encoder: attempt.encoder,
+        maxHeight: preset.max_height,
+        source: { ...job, height: video?.height, bitrate: probe.bitrate },
+        quality: setting.quality,
+        qualityMod: setting.qualityMod,
+        softwareDecode: attempt.softwareDecode,
+        tonemap: null,
+        outputFormat: 'mkv',
+        streams: { subtitles: [], attachments: [] },
+      }).args,
+  };
 }
 
 const ZERO = { progress: 0, speed: 0, eta: '' };
@@ -68,7 +120,7 @@ export class SmartShrink {
   /** Whether SmartShrink presets are offered and accepted: true, or why not (for the 400). */
   availability(): true | string {
     const vmaf = this.d.vmaf();
-    return vmaf.available ? true : `SmartShrink needs VMAF scoring, which is not available: ${vmaf.detail}`;
+    return vmaf.available ? true : `VMAF scoring does not work here: ${vmaf.detail}`;
   }
 
   /** Startup: working folders a killed analysis of this instance left behind (D9). */
@@ -80,7 +132,8 @@ export class SmartShrink {
    * Runs the analysis for a SmartShrink job. Throws AnalysisError (`VMAF analysis failed: …`) when it
    * fails; every other outcome is returned.
    */
-  async prepare(p: PrepareInput): Promise<Prepared> {
+  async prepare(input: PrepareInput): Promise<Prepared> {
+    const p = analysisOf(input);
     const { job, queue, signal } = p;
     const gate = gateSkip(p.source);
     if (gate) return { kind: 'skip', reason: gate };
@@ -108,7 +161,7 @@ export class SmartShrink {
     return prepared;
   }
 
-  private async analyse(p: PrepareInput, tier: Parameters<typeof analyze>[1]): Promise<Prepared> {
+  private async analyse(p: Analysis, tier: Parameters<typeof analyze>[1]): Promise<Prepared> {
     const { job, queue, signal } = p;
     const s = this.d.settings();
     const vmaf = this.d.vmaf();

@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { killOrphans } from '../util/child.js';
 
 const PREFIX = '.shrinkray-analysis-';
 
@@ -32,10 +33,16 @@ export async function removeWorkDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true, maxRetries: 3 });
 }
 
-/** Removes this instance's working folders left by a crash or kill (startup, D9). Returns the names removed. */
+/**
+ * Removes this instance's working folders left by a crash or kill (startup, D9), after stopping any
+ * encoder or scorer of ours still writing or reading there (D20). Returns the names removed.
+ */
 export async function removeAnalysisLeftovers(tempDir: string, instance: string): Promise<string[]> {
   const pattern = analysisDirPattern(instance);
   const names = (await readdir(tempDir).catch(() => [] as string[])).filter((name) => pattern.test(name));
-  await Promise.all(names.map((name) => removeWorkDir(join(tempDir, name)).catch(() => undefined)));
+  for (const name of names) {
+    await killOrphans(join(tempDir, name), () => true);
+    await removeWorkDir(join(tempDir, name)).catch(() => undefined);
+  }
   return names;
 }
