@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { predictSize } from '../../../src/smartshrink/analyze.js';
+import { gateSkip, predictSize } from '../../../src/smartshrink/analyze.js';
 import { samplePlan } from '../../../src/smartshrink/plan.js';
 import { scoringParallelism, subsampleFor } from '../../../src/smartshrink/scoring.js';
 
@@ -51,6 +51,13 @@ describe('SmartShrink sample plan', () => {
     const plan = samplePlan(5_000);
     assert.equal(plan.length, 3);
     assert.equal(plan[0]?.lengthMs, 1_500);
+  });
+
+  it("skips HDR with upstream's reason and files under 5 s, before any slot or process", () => {
+    assert.equal(gateSkip({ isHdr: true, durationMs: 600_000 }), 'SmartShrink does not support HDR content. Use a Compress preset or tonemap to SDR first');
+    assert.equal(gateSkip({ isHdr: false, durationMs: 4_999 }), 'Video too short for analysis');
+    assert.equal(gateSkip({ isHdr: false, durationMs: Number.NaN }), 'Video too short for analysis');
+    assert.equal(gateSkip({ isHdr: false, durationMs: 5_000 }), undefined);
   });
 
   it('predicts the output from the samples: video scaled, other streams kept', () => {
