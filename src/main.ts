@@ -5,6 +5,11 @@ import { createLogger } from './log.js';
 import { VERSION } from './version.js';
 
 async function main(): Promise<number> {
+  // Worker mode (issue 12): this machine encodes for a coordinator over MQTT.
+  if (process.argv[2] === 'worker') {
+    const { workerMain } = await import('./remote/worker-main.js');
+    return workerMain(process.argv.slice(3), process.env, process.cwd());
+  }
   let config: Awaited<ReturnType<typeof loadConfig>>;
   try {
     config = await loadConfig({ argv: process.argv.slice(2), env: process.env, cwd: process.cwd() });

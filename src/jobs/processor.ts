@@ -235,7 +235,8 @@ async function finish(job: Job, tempPath: string, signal: AbortSignal, deps: Pro
   log.info({ job: job.id, output: result.outputPath, saved: job.input_size - result.size }, 'job complete');
 }
 
-function streamsOf(probe: ProbeResult) {
+/** The streams a command keeps besides video and audio (shared with the remote worker's encode). */
+export function streamsOf(probe: ProbeResult) {
   return {
     subtitles: probe.subtitles.map((s) => ({ index: s.index, codec: s.codec })),
     attachments: probe.attachments.map((a) => a.index),

@@ -3,6 +3,8 @@
  * Pure: no sockets, no clock. Every payload read from the broker goes through `parse*` first; a
  * payload that does not validate is ignored and logged by the caller, never acted on.
  */
+import { TONEMAP_ALGORITHMS } from '../config/schema.js';
+import type { TonemapAlgorithm } from '../ffmpeg/options.js';
 import type { Accel, Codec } from '../jobs/types.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -45,7 +47,7 @@ export interface AssignSettings {
   quality_hevc: number;
   quality_av1: number;
   tonemap_hdr: boolean;
-  tonemap_algorithm: string;
+  tonemap_algorithm: TonemapAlgorithm;
   allow_same_codec: boolean;
   stall_timeout_secs: number;
   first_frame_timeout_secs: number;
@@ -213,7 +215,16 @@ export const parseAssign = (p: Buffer | string) =>
     [lease, 'job_id and lease_id required'],
     [(o) => str(o, 'ask_id', 64) && str(o, 'input') && str(o, 'staging') && str(o, 'preset_id', 64), 'ask_id, input, staging and preset_id required'],
     [(o) => num(o, 'lease_ms', 500, 3_600_000), 'lease_ms must be 500 ms to 1 h'],
-    [(o) => isObj(o.settings) && (o.settings.output_format === 'mkv' || o.settings.output_format === 'mp4'), 'settings malformed'],
+    [
+      (o) =>
+        isObj(o.settings) &&
+        (o.settings.output_format === 'mkv' || o.settings.output_format === 'mp4') &&
+        (TONEMAP_ALGORITHMS as readonly unknown[]).includes(o.settings.tonemap_algorithm) &&
+        ['quality_hevc', 'quality_av1', 'stall_timeout_secs', 'first_frame_timeout_secs'].every((k) => num(o.settings as Obj, k, 0, 86_400)) &&
+        typeof o.settings.tonemap_hdr === 'boolean' &&
+        typeof o.settings.allow_same_codec === 'boolean',
+      'settings malformed',
+    ],
   ]);
 
 export const parseLease = (p: Buffer | string) =>
