@@ -72,14 +72,23 @@ interface Analysis {
 
 /** The analysis' view of the job: the probed video stream, and sample encodes built like the job's own. */
 function analysisOf(p: PrepareInput): Analysis {
-  const { job, preset, probe } = p;
+  const { job, preset, probe, signal } = p;
   const video = probe.video;
   return {
     job,
     codec: preset.codec,
     plan: p.plan,
-    signal: p.signal,
-    queue: p.queue,
+    signal,
+    // Once the job is stopped it belongs to the pool (requeued, cancelled): a round that ends just
+    // then must not write an analysing phase onto a pending job.
+    queue: {
+      patch: (id, fields) => {
+        if (!signal.aborted) p.queue.patch(id, fields);
+      },
+      progress: (id, update, force) => {
+        if (!signal.aborted) p.queue.progress(id, update, force);
+      },
+    },
     source: {
       input: job.input_path,
       videoMap: video ? `0:${video.index}` : '0:v:0',
