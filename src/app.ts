@@ -36,6 +36,8 @@ import { startMqtt } from './mqtt/start.js';
 import { loadNotifyFlag } from './notify/flag.js';
 import { CompletionNotifier } from './notify/notifier.js';
 import { PushoverClient } from './notify/pushover.js';
+import { RemotePool } from './remote/coordinator.js';
+import { workerRoutes } from './remote/routes.js';
 import { SmartShrink } from './smartshrink/service.js';
 import { SpaceHistory } from './stats/history.js';
 import { statsHistoryRoutes } from './stats/routes.js';
@@ -148,7 +150,17 @@ export async function startApp(o: AppOptions): Promise<App> {
   if (analysisLeftovers.length > 0) log.info({ folders: analysisLeftovers }, 'removed SmartShrink working folders left by an earlier run');
 
   const probes = new ProbeMemo((path, signal) => probeFile(settings.get().ffprobe_path, path, signal));
+  // Remote workers (issue 12) and the local pool see each other's destinations; bound once both exist.
+  let remote: RemotePool | undefined;
   const pool = new WorkerPool({
+    remote: {
+      dispatch: () => remote?.dispatch(),
+      destinations: () => remote?.destinations() ?? [],
+      pause: () => remote?.pause() ?? 0,
+      cancelRunning: (id) => remote?.cancelRunning(id) ?? false,
+      isFinalizing: (id) => remote?.isFinalizing(id) ?? false,
+    },
+    localAllowed: () => settings.get().local_encoding,
     queue,
     log,
     tempPathFor: (job) => tempPathFor(tempDir(), job.input_path, settings.get().output_format, tag),
@@ -157,6 +169,19 @@ export async function startApp(o: AppOptions): Promise<App> {
     ...(o.scheduleRecheckMs ? { recheckMs: o.scheduleRecheckMs } : {}),
     process: (job, temp, signal, hooks) => processJob(job, temp, signal, { queue, settings: () => settings.get(), encoders, log, probes, tag, intents, smartShrink, onFinalizing: hooks.finalizing }),
   });
+  if (s.remote_workers && s.mqtt_url) {
+    remote = new RemotePool({
+      queue,
+      settings: () => settings.get(),
+      log: log.child({ part: 'remote' }),
+      version: VERSION,
+      tag,
+      intents,
+      localDestinations: () => pool.destinations(),
+      canStart: () => scheduleAllows(settings.get(), clock()),
+      broker: { url: s.mqtt_url, ...(s.mqtt_username ? { username: s.mqtt_username } : {}), ...(s.mqtt_password ? { password: s.mqtt_password } : {}) },
+    });
+  } else if (s.remote_workers) log.warn('remote_workers is on but mqtt_url is empty: remote workers are off');
   const accepted = await AcceptedRequests.load(store);
   const service = new JobService({ queue, pool, settings, encoders, probes, nextId: createIdFactory(clock), clock, log, accepted, presetAvailable: (p) => !p.is_smart_shrink || smartShrink.availability() });
   settings.on('change', (next, previous) => {
@@ -196,6 +221,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     configRoutes({ settings, notifyFlag, pushover, encoders, version: VERSION }),
     browseRoutes({ browser }),
     statsHistoryRoutes({ history }),
+    workerRoutes({ view: queue, remote: () => remote?.list() ?? [], enabled: remote !== undefined, localEncoding: () => settings.get().local_encoding }),
     jobRoutes({
       view: queue,
       actions: service,
@@ -215,6 +241,7 @@ export async function startApp(o: AppOptions): Promise<App> {
   const url = main.url;
   log.info({ url, api: api?.url, media: s.media_paths, data: settings.dataDir, temp: tempDir(), workers: s.workers }, 'shrinkray listening');
 
+  remote?.start();
   pool.start(s.workers);
   // D19: requests answered 202 before a crash are discovered again.
   const resumed = service.resumeAccepted();
@@ -240,6 +267,7 @@ export async function startApp(o: AppOptions): Promise<App> {
         await service.close();
         await encoders.close();
         await pool.stop();
+        await remote?.stop();
         unwatchEncoders();
         await mqtt.stop();
         unwatchBrowse();

@@ -86,6 +86,14 @@ export const settingsSchema = z
      * `localhost`, this machine's host name and `public_url`'s host are always allowed.
      */
     allowed_hosts: z.array(z.string().regex(/^[A-Za-z0-9.-]+$/)).default([]),
+    /** Hand jobs to remote workers over the MQTT broker at `mqtt_url` (issue 12, docs/remote-workers.md). */
+    remote_workers: z.boolean().default(false),
+    /** `hardware`: a job goes to a free worker with a hardware encoder for its codec first. */
+    remote_prefer: z.enum(['hardware', 'any']).default('hardware'),
+    /** A remote job whose worker is silent this long is requeued at the front. */
+    remote_lease_secs: int(2, 600).default(30),
+    /** false: this machine encodes nothing itself and only hands jobs to remote workers. */
+    local_encoding: z.boolean().default(true),
   })
   .strict();
 
@@ -144,6 +152,10 @@ const MESSAGES: Record<SettingKey, string> = {
   allowed_peers: 'must be a list of IP addresses',
   api_port: whole(0, 65535),
   allowed_hosts: 'must be a list of host names (letters, digits, dots and dashes)',
+  remote_workers: BOOL,
+  remote_prefer: "must be 'hardware' or 'any'",
+  remote_lease_secs: whole(2, 600),
+  local_encoding: BOOL,
 };
 
 const isSettingKey = (key: unknown): key is SettingKey => typeof key === 'string' && key in MESSAGES;

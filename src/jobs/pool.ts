@@ -18,6 +18,19 @@ export interface PoolDeps {
   log: Logger;
   /** How often to look again when something outside the queue (the clock) may allow a start. */
   recheckMs?: number;
+  /**
+   * Remote workers (issue 12): they get their pick before the local slots fill (hardware first),
+   * their destinations count as busy (D22), and pause, cancel and finalizing apply to their jobs.
+   */
+  remote?: {
+    dispatch(): void;
+    destinations(): Iterable<string>;
+    pause(): number;
+    cancelRunning(id: string): boolean;
+    isFinalizing(id: string): boolean;
+  };
+  /** False: this machine runs no jobs itself (`local_encoding`), remote workers do. */
+  localAllowed?: () => boolean;
 }
 
 interface Running {
@@ -82,13 +95,19 @@ export class WorkerPool {
 
   /** True while a job's output is being put in place; such a job can no longer be stopped. */
   isFinalizing(id: string): boolean {
-    return this.running.get(id)?.finalizing === true;
+    return this.running.get(id)?.finalizing === true || this.deps.remote?.isFinalizing(id) === true;
+  }
+
+  /** Destinations (case-folded) of the local running jobs. */
+  destinations(): string[] {
+    return [...this.running.values()].flatMap((e) => (e.destination === undefined ? [] : [e.destination]));
   }
 
   /** Cancels a running job: the queue marks it cancelled at once, ffmpeg is killed, temp removed. */
   cancelRunning(id: string): boolean {
     const entry = this.running.get(id);
-    if (!entry || entry.finalizing) return false;
+    if (!entry) return this.deps.remote?.cancelRunning(id) ?? false;
+    if (entry.finalizing) return false;
     entry.reason = 'cancel';
     entry.controller.abort(new Error('cancelled'));
     return true;
@@ -96,7 +115,8 @@ export class WorkerPool {
 
   async pause(): Promise<number> {
     this.deps.queue.setPaused(true);
-    return this.requeueNewest(this.activeCount());
+    const remote = this.deps.remote?.pause() ?? 0;
+    return remote + (await this.requeueNewest(this.activeCount()));
   }
 
   resume(): void {
@@ -127,9 +147,12 @@ export class WorkerPool {
 
   private fill(): void {
     const { queue } = this.deps;
+    this.deps.remote?.dispatch();
+    if (this.deps.localAllowed?.() === false) return;
     while (!this.stopped && !queue.isPaused() && this.running.size < this.target && this.deps.canStart()) {
       // A requeued job whose stopped run has not finished yet waits for it: one run per job, always.
       const busy = new Set([...this.running.values()].map((e) => e.destination));
+      for (const d of this.deps.remote?.destinations() ?? []) busy.add(d);
       const job = queue.nextPending((id) => {
         if (this.running.has(id)) return false;
         if (!this.deps.destinationOf) return true;

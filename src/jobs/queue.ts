@@ -48,6 +48,7 @@ export class Queue implements QueueView {
         Object.assign(job, { status: 'pending', progress: 0, speed: 0, eta: '', started_at: null });
         delete job.temp_path;
         delete job.phase;
+        delete job.worker;
         deps.store.putJob(job, pos);
       }
       queue.byId.set(job.id, job);
@@ -167,11 +168,12 @@ export class Queue implements QueueView {
     for (const job of jobs) if (job.status === 'failed') this.emit({ type: 'failed', job: { ...job } });
   }
 
-  /** pending → running. Returns false when the job is no longer pending. */
-  start(id: string, tempPath: string): boolean {
+  /** pending → running on `worker` (`local` or a remote worker's name). False when no longer pending. */
+  start(id: string, tempPath: string, worker = 'local'): boolean {
     const job = this.byId.get(id);
     if (job?.status !== 'pending') return false;
     job.status = 'running';
+    job.worker = worker;
     job.temp_path = tempPath;
     job.started_at = this.clock().toISOString();
     job.completed_at = null;
@@ -282,6 +284,7 @@ export class Queue implements QueueView {
     Object.assign(job, { status: 'pending', progress: 0, speed: 0, eta: '', started_at: null });
     delete job.temp_path;
     delete job.phase;
+    delete job.worker;
     const front = this.minPos();
     this.order = [id, ...this.order.filter((x) => x !== id)];
     this.pos.set(id, front - 1);

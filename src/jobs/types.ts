@@ -66,6 +66,8 @@ export interface Job {
   encoder_name?: string;
   /** Why the job did not use its first encoder / decode path (D12); absent when nothing fell back. */
   fallback_reason?: string;
+  /** Who runs (or ran) the job: `local`, or a remote worker's name (issue 12); absent while pending. */
+  worker?: string;
   created_at: string;
   started_at: string | null;
   completed_at: string | null;

@@ -139,9 +139,18 @@ export class RemoteWorker {
 
   private onMessage(topic: string, payload: Buffer): void {
     const name = this.d.opts.name;
-    if (topic === this.topics.coordinator) return this.onCoordinator(payload);
-    if (topic === this.topics.of(name, 'assign')) return this.onAssign(payload);
-    if (topic === this.topics.of(name, 'lease')) return this.onLease(payload);
+    if (topic === this.topics.coordinator) {
+      this.onCoordinator(payload);
+      return;
+    }
+    if (topic === this.topics.of(name, 'assign')) {
+      this.onAssign(payload);
+      return;
+    }
+    if (topic === this.topics.of(name, 'lease')) {
+      this.onLease(payload);
+      return;
+    }
     if (topic === this.topics.of(name, 'refused')) {
       const m = parseRefused(payload);
       if (!m.ok) return;
@@ -211,7 +220,10 @@ export class RemoteWorker {
     const l: LeaseMessage = m.value;
     const h = this.held.get(l.job_id);
     if (!h || h.assign.lease_id !== l.lease_id) return void this.d.log.debug({ job: l.job_id }, 'lease message for a job this worker does not hold');
-    if (l.ok) return h.lease.acknowledged(l.seq);
+    if (l.ok) {
+      h.lease.acknowledged(l.seq);
+      return;
+    }
     if (l.reason === 'complete') {
       h.handedOver = true;
       h.final.resolve('complete');
@@ -284,7 +296,10 @@ export class RemoteWorker {
   /** Waits until a renewal is acknowledged (a deadline that provably falls first), or the lease ends. */
   private async untilMayStage(h: Held): Promise<void> {
     while (!h.lease.mayStage(this.now()) && !h.controller.signal.aborted) {
-      if (h.lease.expired(this.now())) return this.abandon(h, 'lease expired before the output could be staged');
+      if (h.lease.expired(this.now())) {
+        this.abandon(h, 'lease expired before the output could be staged');
+        return;
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   }

@@ -45,6 +45,10 @@ const BAD: Record<string, unknown[]> = {
   allowed_peers: ['172.30.32.2', ['not an ip'], [5]],
   api_port: [-1, 65536, 1.5],
   allowed_hosts: ['nas.lan', ['a b'], ['evil/x'], [5]],
+  remote_workers: ['yes', 1],
+  remote_prefer: ['gpu', ''],
+  remote_lease_secs: [1, 601, 2.5],
+  local_encoding: ['no', 0],
 };
 
 /** Values at the edges that must pass. */

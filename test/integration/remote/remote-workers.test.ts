@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { mkdir, readdir, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { type Broker, startBroker } from '../../helpers/broker.js';
+import { ClipFactory, ffprobeJson } from '../../helpers/clips.js';
+import { get, post, waitFor } from '../../helpers/http.js';
+import { type ServiceProcess, startProcess } from '../../helpers/process.js';
+
+const clips = new ClipFactory();
+
+/** Every file under `dir` (recursively), relative names. */
+async function tree(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) out.push(join(e.parentPath, e.name).slice(dir.length + 1));
+  return out.sort();
+}
+
+describe('remote workers over MQTT (issue 12): a coordinator and two worker processes', function () {
+  this.timeout(120_000);
+  let broker: Broker;
+  let t: TestApp;
+  const workers: ServiceProcess[] = [];
+
+  const startWorker = (name: string, mount: string, extra: string[] = []) => {
+    const w = startProcess(['worker', '--mqtt-url', broker.url, '--name', name, '--path-map', `${t.media}=${mount}`, '--temp', join(t.root, `temp-${name}`), '--log-level', 'debug', ...extra], t.root, { SHRINKRAY_WORKER_ASK_REPEAT_MS: '500' });
+    workers.push(w);
+    return w;
+  };
+  const online = (names: string[]) =>
+    waitFor(async () => {
+      const body = (await get(t.url, '/api/workers')).body;
+      return names.every((n) => body.workers.some((w: { name: string; online: boolean; encoders: unknown[] }) => w.name === n && w.online && w.encoders.length > 0));
+    }, `workers ${names.join(', ')} online`, 60_000);
+
+  beforeEach(async () => {
+    broker = await startBroker();
+    t = await startTestApp({ overrides: { remote_workers: true, mqtt_url: broker.url, local_encoding: false, remote_lease_secs: 3 } });
+    await symlink(t.media, join(t.root, 'mnt-a'));
+    await symlink(t.media, join(t.root, 'mnt-b'));
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') for (const w of workers) process.stderr.write(w.output().slice(-4000));
+    for (const w of workers.splice(0)) {
+      if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
+      await w.exited;
+    }
+    await t.dispose();
+    await broker.close();
+  });
+
+  after(() => clips.dispose());
+
+  it('spreads jobs over both workers; every output is verified HEVC, nothing is left behind', async () => {
+    const folder = join(t.media, 'show');
+    await mkdir(folder);
+    for (let i = 0; i < 4; i++) await clips.copyTo(await clips.h264(2), join(folder, `ep${i}.mp4`));
+    startWorker('desk', join(t.root, 'mnt-a'));
+    startWorker('nas', join(t.root, 'mnt-b'));
+    await online(['desk', 'nas']);
+    assert.equal((await post(t.url, '/api/jobs', { paths: [folder], preset_id: 'compress-hevc' })).status, 202);
+    const jobs = await waitFor(async () => {
+      const list = (await get(t.url, '/api/jobs')).body.jobs as Array<{ status: string; worker?: string; output_path?: string; error?: string }>;
+      return list.length === 4 && list.every((j) => j.status !== 'pending' && j.status !== 'running') && list;
+    }, 'all jobs finished', 90_000);
+    assert.deepEqual(jobs.map((j) => [j.status, j.error]), jobs.map(() => ['complete', undefined]));
+    assert.deepEqual(new Set(jobs.map((j) => j.worker)), new Set(['desk', 'nas']));
+    for (const j of jobs) {
+      const probe = await ffprobeJson(j.output_path as string);
+      assert.equal(probe.streams.find((s) => s.codec_type === 'video')?.codec_name, 'hevc');
+    }
+    assert.deepEqual(await tree(folder), ['ep0.mkv', 'ep1.mkv', 'ep2.mkv', 'ep3.mkv']);
+  });
+});
