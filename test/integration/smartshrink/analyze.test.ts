@@ -49,25 +49,6 @@ describe('SmartShrink analysis with real ffmpeg and libvmaf', function () {
     return { input, videoMap: '0:v:0', durationMs: 6_000, height: 180, frameRate: 24, size };
   };
 
-  it('finds a CRF for the tier in a few rounds, predicts a smaller file, and leaves no working folder', async () => {
-    const rounds: number[] = [];
-    const result = await analyze(await source('detail'), 'good', 'hevc', {
-      ...deps,
-      tempDir: temp,
-      signal: new AbortController().signal,
-      onRound: (r) => rounds.push(r.round),
-    });
-    assert.equal(result.kind, 'ok', JSON.stringify(result));
-    if (result.kind !== 'ok') return;
-    assert.equal(result.mode, 'crf');
-    assert.ok(result.value >= 16 && result.value <= 30);
-    assert.ok(result.score >= 91, `score ${result.score} meets the tier (90) plus the margin (1)`);
-    assert.ok(result.rounds >= 1 && result.rounds <= 4, `rounds ${result.rounds}: ${JSON.stringify(result.tried)}`);
-    assert.deepEqual(rounds, Array.from({ length: result.rounds }, (_, i) => i + 1));
-    assert.ok(result.predictedBytes > 0 && result.predictedBytes < (await source('detail')).size);
-    assert.deepEqual(await readdir(temp), [], 'the working folder is gone');
-  });
-
   it('falls back to the next encoder when the first fails on a sample (D12), and says why', async () => {
     const failures: string[] = [];
     const result = await analyze(await source('motion'), 'acceptable', 'hevc', {
