@@ -1,47 +1,49 @@
 /**
- * `npm run bench`: prints comparable numbers and ratios against the goals of issue 2.
- *   overhead: POST /api/jobs → `complete`, divided by the same ffmpeg command run directly (goal ≤ 1.05)
- *   scale:    10,000 queued jobs — GET /api/stats and /api/jobs/{id} p99 (< 10 ms), GET /api/jobs
- *             (< 300 ms), memory, startup with 10,000 persisted jobs (< 3 s)
- * Set BENCH_ONLY=overhead|scale to run one part.
+ * `npm run bench`: one table of comparable numbers and ratios against the goals of issues 2 and 8,
+ * every ratio measured in the same run, written to bench/RESULTS.md with the machine it ran on.
+ *   overhead: POST /api/jobs → `complete`, ÷ the same ffmpeg command run directly (goal ≤ 1.05)
+ *   probe:    discovery + probe of 1,000 files ÷ a sequential ffprobe loop (cold ≤ 0.6, warm ≤ 0.05)
+ *   sse:      delivery latency to 100 SSE clients (p99 < 100 ms)
+ *   mqtt:     MQTT messages per job (real Mosquitto, real jobs)
+ *   scale:    10,000 and 100,000 queued jobs — stats and get-one p99 (< 10 ms), the full list,
+ *             memory (RSS < 500 MB), startup with the jobs persisted (< 3 s)
+ *
+ * Environment:
+ *   BENCH_ONLY=probe,sse   run only these parts      BENCH_SKIP=overhead   leave these out
+ *   BENCH_QUICK=1          small counts everywhere (a minute or two)
+ *   BENCH_OVERHEAD_ROUNDS (3) BENCH_OVERHEAD_SECONDS (40) BENCH_FILES (1000) BENCH_SSE_CLIENTS (100)
+ *   BENCH_SSE_JOBS (25: two events each) BENCH_MQTT_JOBS (5) BENCH_MQTT_INTERVAL (5 s)
+ *   BENCH_SCALE (10000,100000) BENCH_SCALE_SAMPLES (500)
+ *   BENCH_RESULTS=path     where the table goes; default bench/RESULTS.md for a full run (all parts,
+ *                          not quick) and nowhere otherwise; `append` adds this run to bench/RESULTS.md.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startApp } from '../src/app.js';
-import { SettingsStore } from '../src/config/index.js';
-import { newJob } from '../src/jobs/job.js';
-import { createLogger } from '../src/log.js';
 import { SseRecorder } from '../test/helpers/sse.js';
+import { describeMachine, envNumber, machine, makeApp, pct, QUICK, secs, Table } from './common.mjs';
+import { mqttBench } from './mqtt.mjs';
+import { probeBench } from './probe.mjs';
+import { scaleBench } from './scale.mjs';
+import { sseBench } from './sse.mjs';
 
 const run = promisify(execFile);
-const only = process.env.BENCH_ONLY;
 
-async function makeApp(root: string, extra: Record<string, unknown> = {}) {
-  const media = join(root, 'media');
-  await mkdir(media, { recursive: true });
-  const settings = SettingsStore.fromValues({}, { media_paths: [media], temp_path: join(root, 'temp'), port: 0, host: '127.0.0.1', ...extra }, join(root, 'data'), root);
-  return { app: await startApp({ settings, log: createLogger('silent') }), media };
-}
-
-const pct = (values: number[], p: number): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-};
-const ms = (n: number) => `${n.toFixed(2)} ms`;
-
-async function overhead(): Promise<void> {
+async function overhead(table: Table): Promise<void> {
+  const rounds = Math.max(1, Math.round(envNumber('BENCH_OVERHEAD_ROUNDS', 3, 1)));
+  const seconds = envNumber('BENCH_OVERHEAD_SECONDS', 40, 10);
+  console.log(`overhead: software HEVC of a ${seconds} s 640x360 clip, median of ${rounds}`);
   const root = await mkdtemp(join(tmpdir(), 'bench-overhead-'));
   try {
     const clip = join(root, 'source.mkv');
-    await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25:duration=40', '-f', 'lavfi', '-i', 'sine=duration=40',
+    await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=25:duration=${seconds}`, '-f', 'lavfi', '-i', `sine=duration=${seconds}`,
       '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '12', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', clip]);
     // Direct: the exact command the service runs (default software HEVC arguments).
     const direct: number[] = [];
     const service: number[] = [];
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < rounds; round++) {
       const out = join(root, `direct-${round}.mkv`);
       const t0 = performance.now();
       await run('ffmpeg', ['-i', clip, '-y', '-progress', 'pipe:1', '-nostats', '-c:v', 'libx265', '-crf', '22', '-preset', 'medium',
@@ -60,7 +62,7 @@ async function overhead(): Promise<void> {
       const t1 = performance.now();
       const res = await fetch(`${app.url()}/api/jobs`, { method: 'POST', body: JSON.stringify({ paths: [input], preset_id: 'compress-hevc' }) });
       if (res.status !== 202) throw new Error(`POST answered ${res.status}`);
-      const end = await sse.waitFor((e) => ['complete', 'failed', 'skipped'].includes(e.type), 'end', 300_000);
+      const end = await sse.waitFor((e) => ['complete', 'failed', 'skipped'].includes(e.type), 'end', 600_000);
       service.push(performance.now() - t1);
       if (end.type !== 'complete') throw new Error(`job ended ${end.type}: ${end.job.error}`);
       await sse.close();
@@ -68,70 +70,74 @@ async function overhead(): Promise<void> {
     }
     const d = pct(direct, 50);
     const s = pct(service, 50);
-    console.log('overhead (software HEVC, 40 s 640x360 clip, median of 3)');
-    console.log(`  ffmpeg direct            ${(d / 1000).toFixed(2)} s   [${direct.map((x) => (x / 1000).toFixed(2)).join(', ')}]`);
-    console.log(`  POST → complete event    ${(s / 1000).toFixed(2)} s   [${service.map((x) => (x / 1000).toFixed(2)).join(', ')}]`);
-    console.log(`  fixed cost per job       ${((s - d) / 1000).toFixed(2)} s   (probe at discovery, path checks, output verification, finalize)`);
-    console.log(`  ratio                    ${(s / d).toFixed(3)}   (goal ≤ 1.05)`);
+    const list = (xs: number[]) => xs.map((x) => (x / 1000).toFixed(2)).join(', ');
+    table.add({ part: 'overhead', figure: 'ffmpeg direct', value: secs(d), note: `[${list(direct)}]` });
+    table.add({ part: 'overhead', figure: 'POST → complete event', value: secs(s), note: `[${list(service)}]` });
+    table.add({ part: 'overhead', figure: 'fixed cost per job', value: secs(s - d), note: 'probe at discovery, path checks, output verification, finalize' });
+    table.goal('overhead', 'ratio service ÷ direct', (s / d).toFixed(3), s / d, 1.05, 'ratio ≤ 1.05', { ratio: s / d });
   } finally {
     await rm(root, { recursive: true, force: true });
   }
 }
 
-async function scale(): Promise<void> {
-  const root = await mkdtemp(join(tmpdir(), 'bench-scale-'));
-  const N = 10_000;
+const PARTS: Record<string, (table: Table) => Promise<void>> = { overhead, probe: probeBench, sse: sseBench, mqtt: mqttBench, scale: scaleBench };
+const listOf = (s: string | undefined) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+const only = listOf(process.env.BENCH_ONLY);
+const skip = listOf(process.env.BENCH_SKIP);
+for (const name of [...only, ...skip]) if (!(name in PARTS)) throw new Error(`unknown part ${name}; parts: ${Object.keys(PARTS).join(', ')}`);
+const chosen = Object.keys(PARTS).filter((p) => (only.length === 0 || only.includes(p)) && !skip.includes(p));
+const full = chosen.length === Object.keys(PARTS).length && !QUICK;
+
+const host = await machine();
+console.log(`machine: ${describeMachine(host)}`);
+const table = new Table();
+const timings: string[] = [];
+let failures = 0;
+for (const name of chosen) {
+  const load = loadavg()[0]?.toFixed(2);
+  const t0 = performance.now();
   try {
-    let { app, media } = await makeApp(root);
-    await app.service.pause();
-    const probe = { size: 4_000_000_000, duration_ms: 7_200_000, bitrate: 5_000_000, format: 'matroska', audio: [], subtitles: [], attachments: [], coverArt: [],
-      video: { index: 0, codec: 'h264', width: 1920, height: 1080, frame_rate: 23.976, profile: 'High', pix_fmt: 'yuv420p', bit_depth: 8, is_hdr: false, color_transfer: 'bt709', color_primaries: 'bt709', color_space: 'bt709' } };
-    const jobs = Array.from({ length: N }, (_, i) =>
-      newJob({ id: `1700000000000-${i + 1}`, path: join(media, `Show ${Math.floor(i / 20)}`, `Episode ${i}.mkv`), presetId: 'compress-hevc', encoder: 'none', probe, now: new Date() }));
-    const t0 = performance.now();
-    app.queue.add(jobs);
-    const addMs = performance.now() - t0;
-    const heapBefore = process.memoryUsage();
-    // Let the write-behind store commit the batch first: these are steady-state read latencies.
-    const t2 = performance.now();
-    await app.flush();
-    const flushMs = performance.now() - t2;
-
-    const timed = async (path: string, times: number): Promise<number[]> => {
-      const out: number[] = [];
-      for (let i = 0; i < times; i++) {
-        const t = performance.now();
-        const res = await fetch(app.url() + path.replace('{i}', String((i * 37) % N + 1)));
-        await res.arrayBuffer();
-        out.push(performance.now() - t);
-      }
-      return out;
-    };
-    await timed('/api/stats', 20); // warm up
-    const stats = await timed('/api/stats', 500);
-    if (process.env.BENCH_DEBUG) console.log(stats.map((x, i) => [i, x.toFixed(1)]).filter(([, x]) => Number(x) > 4).join(' '));
-    const one = await timed('/api/jobs/1700000000000-{i}', 500);
-    const list = await timed('/api/jobs', 10);
-    const mem = process.memoryUsage();
-    await app.stop();
-
-    const t1 = performance.now();
-    ({ app } = await makeApp(root));
-    const startup = performance.now() - t1;
-    const loaded = app.queue.stats().total;
-    await app.stop();
-
-    console.log(`scale (${N} jobs in the queue)`);
-    console.log(`  add ${N} jobs: in memory ${ms(addMs)}, committed to SQLite ${ms(flushMs)} later`);
-    console.log(`  GET /api/stats       p50 ${ms(pct(stats, 50))}  p99 ${ms(pct(stats, 99))}   ratio to goal ${(pct(stats, 99) / 10).toFixed(3)} (goal p99 < 10 ms)`);
-    console.log(`  GET /api/jobs/{id}   p50 ${ms(pct(one, 50))}  p99 ${ms(pct(one, 99))}   ratio to goal ${(pct(one, 99) / 10).toFixed(3)} (goal p99 < 10 ms)`);
-    console.log(`  GET /api/jobs        p50 ${ms(pct(list, 50))}  max ${ms(Math.max(...list))}   ratio to goal ${(pct(list, 50) / 300).toFixed(3)} (goal < 300 ms)`);
-    console.log(`  memory               rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB (after adding: ${(heapBefore.heapUsed / 2 ** 20).toFixed(0)} MiB)`);
-    console.log(`  startup with ${loaded} persisted jobs   ${ms(startup)}   ratio to goal ${(startup / 3000).toFixed(3)} (goal < 3 s)`);
-  } finally {
-    await rm(root, { recursive: true, force: true });
+    await (PARTS[name] as (table: Table) => Promise<void>)(table);
+  } catch (error) {
+    failures += 1;
+    console.error(`${name} failed:`, error);
+    table.add({ part: name, figure: 'FAILED', value: String((error as Error).message).split('\n')[0] ?? 'error', met: false });
   }
+  timings.push(`${name}: load ${load} at its start, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }
+const endLoad = loadavg().map((x) => x.toFixed(2)).join(' / ');
+const missed = table.rows.filter((r) => r.met === false).length;
+const goals = table.rows.filter((r) => r.met !== undefined).length;
 
-if (!only || only === 'overhead') await overhead();
-if (!only || only === 'scale') await scale();
+const report = [
+  `Run ${host.date}${QUICK ? ' (BENCH_QUICK=1)' : ''}, parts: ${chosen.join(', ')}.`,
+  '',
+  `Machine: ${describeMachine(host)}; at the end ${endLoad}.`,
+  '',
+  table.markdown(),
+  '',
+  `Goals met: ${goals - missed} of ${goals}. Ratio: measured ÷ baseline where the goal is a ratio, else measured ÷ goal.`,
+  '',
+  `Per part: ${timings.join('; ')}.`,
+  '',
+].join('\n');
+console.log(`\n${report}`);
+
+const target = process.env.BENCH_RESULTS ?? (full ? 'bench/RESULTS.md' : '');
+if (target === 'append') {
+  await appendFile('bench/RESULTS.md', `\n## Partial run\n\n${report}`);
+} else if (target) {
+  const intro = [
+    '# Benchmark results',
+    '',
+    'Written by `npm run bench` (bench/run.mts); see that file for what each part measures and the',
+    'environment variables that scale or skip parts. Figures depend on the machine and on what else it',
+    'was running: the load average is part of the result.',
+    '',
+    '## Full run',
+    '',
+  ].join('\n');
+  await writeFile(target, intro + report);
+  console.log(`written to ${target}`);
+}
+if (failures > 0) process.exitCode = 1;
