@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { VERSION } from '../../../src/version.js';
+import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { type Broker, startBroker } from '../../helpers/broker.js';
+import { ClipFactory } from '../../helpers/clips.js';
+import { get, post, waitFor } from '../../helpers/http.js';
+
+const clips = new ClipFactory();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A hand-driven worker speaking the protocol, to play the stale, late or mismatched worker. */
+async function fakeWorker(url: string, name: string, maps: Array<{ coordinator: string; worker: string }>) {
+  const client: MqttClient = await connectAsync(url, { protocolVersion: 5, clientId: `fake-${name}` });
+  const inbox: Array<{ topic: string; body: Record<string, unknown> }> = [];
+  client.on('message', (topic, payload) => inbox.push({ topic, body: JSON.parse(payload.toString()) }));
+  await client.subscribeAsync(`shrinkray/workers/${name}/#`);
+  const send = (kind: string, body: object) => client.publishAsync(`shrinkray/workers/${name}/${kind}`, JSON.stringify({ v: 1, ...body }), { qos: 1 });
+  const status = { name, version: VERSION, online: true, encoders: [{ codec: 'hevc', encoder: 'libx265', accel: 'none', hardware: false }], slots: 1, free: 1, path_maps: maps, running: [] };
+  await client.publishAsync(`shrinkray/workers/${name}/status`, JSON.stringify({ v: 1, ...status }), { qos: 1, retain: true });
+  const next = (kind: string, timeoutMs = 10_000) => waitFor(() => inbox.find((m) => m.topic.endsWith(`/${kind}`)), `${name} gets ${kind}`, timeoutMs);
+  return { client, inbox, send, next, close: () => client.endAsync() };
+}
+
+describe('remote worker protocol against a real coordinator and Mosquitto (issue 12)', function () {
+  this.timeout(60_000);
+  let broker: Broker;
+  let t: TestApp;
+
+  beforeEach(async () => {
+    broker = await startBroker();
+    t = await startTestApp({ overrides: { remote_workers: true, mqtt_url: broker.url, local_encoding: false, remote_lease_secs: 2 } });
+    await waitFor(async () => (await get(t.url, '/api/workers')).body.remote_workers === true, 'remote on');
+  });
+  afterEach(async () => {
+    await t.dispose();
+    await broker.close();
+  });
+  after(() => clips.dispose());
+
+  it('a worker of another version is refused with a readable message and gets no job', async () => {
+    await clips.copyTo(await clips.h264(1), join(t.media, 'a.mp4'));
+    const w = await fakeWorker(broker.url, 'old', [{ coordinator: t.media, worker: t.media }]);
+    await w.send('ask', { name: 'old', version: '0.0.1', ask_id: 'x1' });
+    const refused = await w.next('refused');
+    assert.match(String(refused.body.reason), new RegExp(`worker old runs shrinkray 0\\.0\\.1 but the coordinator runs ${VERSION.replaceAll('.', '\\.')}: install`));
+    await post(t.url, '/api/jobs', { paths: [join(t.media, 'a.mp4')], preset_id: 'compress-hevc' });
+    await waitFor(async () => (await get(t.url, '/api/jobs')).body.jobs.length === 1, 'job added');
+    await sleep(1500);
+    assert.equal(w.inbox.some((m) => m.topic.endsWith('/assign')), false);
+    assert.equal((await get(t.url, '/api/jobs')).body.jobs[0].status, 'pending');
+    const listed = (await get(t.url, '/api/workers')).body.workers.find((x: { name: string }) => x.name === 'old');
+    assert.match(listed.refused, /0\.0\.1/);
+    await w.close();
+  });
+
+  it('a worker that cannot see a file never gets it; one that can, does', async () => {
+    await mkdir(join(t.media, 'movies'));
+    await mkdir(join(t.media, 'tv'));
+    await clips.copyTo(await clips.h264(1), join(t.media, 'movies', 'm.mp4'));
+    const blind = await fakeWorker(broker.url, 'blind', [{ coordinator: join(t.media, 'tv'), worker: '/mnt/tv' }]);
+    await blind.send('ask', { name: 'blind', version: VERSION, ask_id: 'b1' });
+    await post(t.url, '/api/jobs', { paths: [join(t.media, 'movies')], preset_id: 'compress-hevc' });
+    await waitFor(async () => (await get(t.url, '/api/jobs')).body.jobs.length === 1, 'job added');
+    await sleep(1500);
+    assert.equal(blind.inbox.some((m) => m.topic.endsWith('/assign')), false, 'the blind worker got the job');
+    const sees = await fakeWorker(broker.url, 'sees', [{ coordinator: t.media, worker: '/mnt/all' }]);
+    await sees.send('ask', { name: 'sees', version: VERSION, ask_id: 's1' });
+    const assign = await sees.next('assign');
+    assert.equal(assign.body.input, '/mnt/all/movies/m.mp4');
+    assert.match(String(assign.body.staging), /^\/mnt\/all\/movies\/\.m\.[0-9a-f]{16}\.shrinkray\.part\.mkv$/);
+    const job = (await get(t.url, '/api/jobs')).body.jobs[0];
+    assert.equal(job.status, 'running');
+    assert.equal(job.worker, 'sees');
+    await blind.close();
+    await sees.close();
+  });
+
+  it('a lease that expires requeues the job at the front; the late result is discarded and its file removed', async () => {
+    const input = await clips.copyTo(await clips.h264(1), join(t.media, 'late.mp4'));
+    const before = await stat(input);
+    const w = await fakeWorker(broker.url, 'late', [{ coordinator: t.media, worker: t.media }]);
+    await w.send('ask', { name: 'late', version: VERSION, ask_id: 'l1' });
+    await post(t.url, '/api/jobs', { paths: [input], preset_id: 'compress-hevc' });
+    const assign = (await w.next('assign')).body as { job_id: string; lease_id: string; staging: string };
+    await w.send('progress', { job_id: assign.job_id, lease_id: assign.lease_id, seq: 1, progress: 10, speed: 1, eta: '' });
+    const ack = await w.next('lease');
+    assert.equal(ack.body.ok, true);
+    assert.equal((await get(t.url, `/api/jobs`)).body.jobs[0].progress, 10);
+    // Silence: the lease (2 s) runs out and the job is pending again, within lease + 1 s.
+    const t0 = Date.now();
+    await waitFor(async () => (await get(t.url, '/api/jobs')).body.jobs[0].status === 'pending', 'requeued', 6000);
+    assert.ok(Date.now() - t0 < 3500, `requeued after ${Date.now() - t0} ms`);
+    // The late worker now stages a file and reports it with the dead lease.
+    await writeFile(assign.staging, 'not a video');
+    await w.send('result', { job_id: assign.job_id, lease_id: assign.lease_id, outcome: 'staged', staging: assign.staging, size: 11, expect: { duration_ms: 1000, audio_streams: 1 } });
+    await waitFor(() => stat(assign.staging).then(() => false, () => true), 'late staged file removed', 5000);
+    const job = (await get(t.url, '/api/jobs')).body.jobs[0];
+    assert.equal(job.status, 'pending');
+    const now = await stat(input);
+    assert.equal(now.ino, before.ino);
+    assert.equal(now.size, before.size);
+    // Progress from the dead lease is refused and the worker told to stop.
+    w.inbox.length = 0;
+    await w.send('progress', { job_id: assign.job_id, lease_id: assign.lease_id, seq: 2, progress: 20, speed: 1, eta: '' });
+    const revoke = await w.next('lease');
+    assert.equal(revoke.body.ok, false);
+    await w.close();
+  });
+
+  it('messages from unknown workers and malformed payloads change nothing', async () => {
+    const input = await clips.copyTo(await clips.h264(1), join(t.media, 'x.mp4'));
+    await post(t.url, '/api/jobs', { paths: [input], preset_id: 'compress-hevc' });
+    await waitFor(async () => (await get(t.url, '/api/jobs')).body.jobs.length === 1, 'job added');
+    const id = (await get(t.url, '/api/jobs')).body.jobs[0].id;
+    const client = await connectAsync(broker.url, { protocolVersion: 5 });
+    for (const [topic, payload] of [
+      ['shrinkray/workers/ghost/ask', JSON.stringify({ v: 1, name: 'ghost', version: VERSION, ask_id: 'g' })],
+      ['shrinkray/workers/ghost/result', JSON.stringify({ v: 1, job_id: id, lease_id: 'nope', outcome: 'failed', error: 'boom' })],
+      ['shrinkray/workers/ghost/progress', '{not json'],
+      ['shrinkray/workers/ghost/result', JSON.stringify({ v: 9, job_id: id, lease_id: 'nope', outcome: 'skipped', reason: 'x' })],
+    ] as const) await client.publishAsync(topic, payload, { qos: 1 });
+    await sleep(1000);
+    assert.equal((await get(t.url, '/api/jobs')).body.jobs[0].status, 'pending');
+    await client.endAsync();
+  });
+});
