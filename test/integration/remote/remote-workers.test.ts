@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdir, readdir, symlink } from 'node:fs/promises';
+import { mkdir, readdir, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { connectAsync, type MqttClient } from 'mqtt';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { type Broker, startBroker } from '../../helpers/broker.js';
 import { ClipFactory, ffprobeJson } from '../../helpers/clips.js';
@@ -34,32 +33,35 @@ describe('remote workers over MQTT (issue 12): a coordinator and two worker proc
       return names.every((n) => body.workers.some((w: { name: string; online: boolean; encoders: unknown[] }) => w.name === n && w.online && w.encoders.length > 0));
     }, `workers ${names.join(', ')} online`, 60_000);
 
-  beforeEach(async () => {
+  // One coordinator and two workers for the whole file: a worker process takes ~13 s to start here.
+  before(async () => {
     broker = await startBroker();
     t = await startTestApp({ overrides: { remote_workers: true, mqtt_url: broker.url, local_encoding: false, remote_lease_secs: 3 } });
     await symlink(t.media, join(t.root, 'mnt-a'));
     await symlink(t.media, join(t.root, 'mnt-b'));
+    startWorker('desk', join(t.root, 'mnt-a'));
+    startWorker('nas', join(t.root, 'mnt-b'));
+    await online(['desk', 'nas']);
   });
 
-  afterEach(async function () {
+  afterEach(function () {
     if (this.currentTest?.state === 'failed') for (const w of workers) process.stderr.write(w.output().slice(-4000));
+  });
+
+  after(async () => {
     for (const w of workers.splice(0)) {
       if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
       await w.exited;
     }
     await t.dispose();
     await broker.close();
+    await clips.dispose();
   });
-
-  after(() => clips.dispose());
 
   it('spreads jobs over both workers; every output is verified HEVC, nothing is left behind', async () => {
     const folder = join(t.media, 'show');
     await mkdir(folder);
     for (let i = 0; i < 4; i++) await clips.copyTo(await clips.h264(2), join(folder, `ep${i}.mp4`));
-    startWorker('desk', join(t.root, 'mnt-a'));
-    startWorker('nas', join(t.root, 'mnt-b'));
-    await online(['desk', 'nas']);
     assert.equal((await post(t.url, '/api/jobs', { paths: [folder], preset_id: 'compress-hevc' })).status, 202);
     const jobs = await waitFor(async () => {
       const list = (await get(t.url, '/api/jobs')).body.jobs as Array<{ status: string; worker?: string; output_path?: string; error?: string }>;
@@ -72,5 +74,40 @@ describe('remote workers over MQTT (issue 12): a coordinator and two worker proc
       assert.equal(probe.streams.find((s) => s.codec_type === 'video')?.codec_name, 'hevc');
     }
     assert.deepEqual(await tree(folder), ['ep0.mkv', 'ep1.mkv', 'ep2.mkv', 'ep3.mkv']);
+  });
+
+  it('SIGKILL of a worker mid-transcode: the job is requeued and finished by the other; no staging left, the original intact until then', async () => {
+    const folder = join(t.media, 'kill');
+    await mkdir(folder);
+    const input = await clips.copyTo(await clips.slow(8), join(folder, 'film.mkv'));
+    const before = await stat(input);
+    assert.equal((await post(t.url, '/api/jobs', { paths: [input], preset_id: 'compress-hevc' })).status, 202);
+    const running = await waitFor(async () => {
+      const j = (await get(t.url, '/api/jobs')).body.jobs.find((x: { input_path: string }) => x.input_path === input);
+      return j?.status === 'running' && j.progress > 0 && j;
+    }, 'job running with progress', 60_000);
+    const victim = running.worker as string;
+    const other = victim === 'desk' ? 'nas' : 'desk';
+    const proc = workers[victim === 'desk' ? 0 : 1] as ServiceProcess;
+    proc.child.kill('SIGKILL');
+    await proc.exited;
+    const killedAt = Date.now();
+    const requeuedOrMoved = await waitFor(async () => {
+      const j = (await get(t.url, '/api/jobs')).body.jobs.find((x: { input_path: string }) => x.input_path === input);
+      return (j?.status === 'pending' || j?.worker === other) && j;
+    }, 'job taken back', 10_000);
+    assert.ok(Date.now() - killedAt < 5000, 'requeued within lease + 1 s (+ polling)');
+    assert.notEqual(requeuedOrMoved.status, 'complete');
+    const now = await stat(input);
+    assert.equal(now.ino, before.ino, 'the original is untouched after the kill');
+    const done = await waitFor(async () => {
+      const j = (await get(t.url, '/api/jobs')).body.jobs.find((x: { input_path: string }) => x.input_path === input);
+      return j && j.status !== 'pending' && j.status !== 'running' && j;
+    }, 'job finished', 90_000);
+    assert.equal(done.status, 'complete', done.error);
+    assert.equal(done.worker, other);
+    assert.deepEqual(await tree(folder), ['film.mkv']);
+    const probe = await ffprobeJson(input);
+    assert.equal(probe.streams.find((s) => s.codec_type === 'video')?.codec_name, 'hevc');
   });
 });
