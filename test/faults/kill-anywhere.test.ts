@@ -105,9 +105,18 @@ describe('fault suite: kill anywhere (D11, D19, D20)', function () {
           }
           const delay = posted && prng.next() < 0.5 ? prng.int(0, 300) : prng.int(200, 3000);
           await new Promise((r) => setTimeout(r, delay));
-          const encoding = (await processesMentioning(temp)).length > 0;
+          const children = await processesMentioning(temp);
+          const verifying = children.some((p) => p.args.includes('-sseof') || p.args.includes('ffprobe'));
           const log = proc.output();
-          const phase = posted && !log.slice(log.lastIndexOf('shrinkray listening')).includes('"jobs added"') ? 'discovery' : encoding ? 'transcoding' : 'probe/verify/swap/idle';
+          const since = log.slice(log.lastIndexOf('shrinkray listening'));
+          const phase =
+            posted && !since.includes('"jobs added"')
+              ? 'discovery/probing'
+              : verifying
+                ? 'output verification'
+                : children.length > 0
+                  ? 'transcoding'
+                  : 'start, swap or between jobs';
           proc.child.kill('SIGKILL');
           await proc.exited;
           // D20: nothing we started outlives us.
