@@ -12,8 +12,8 @@ import { encoderSpec } from '../ffmpeg/encoders.js';
 import type { VmafScorer } from '../ffmpeg/vmaf.js';
 import type { Codec } from '../jobs/types.js';
 import { MIN_DURATION_MS, samplePlan } from './plan.js';
-import { type CutSample, cutSamples, encodeSample, type RunContext, SampleError, type ScoreOptions, scoreSample } from './samples.js';
-import { MARGIN, scoringParallelism, subsampleFor, TIERS, type Tier } from './scoring.js';
+import { type CutSample, cutSamples, encodeSample, joinSamples, type RunContext, SampleError, type ScoreOptions, scoreSample } from './samples.js';
+import { MARGIN, scoringThreads, subsampleFor, TIERS, type Tier } from './scoring.js';
 import { runSearch, SLOPE_BY_CODEC, type Tried } from './search.js';
 import { makeWorkDir, removeWorkDir } from './workdir.js';
 
@@ -118,9 +118,14 @@ export async function analyze(source: AnalysisSource, tier: Tier, codec: Codec, 
     } catch (error) {
       throw wrap(error, 'extracting samples', d.signal);
     }
+    let reel: { path: string; bytes: number };
+    try {
+      reel = await joinSamples(d.ffmpeg, samples, dir, ctx);
+    } catch (error) {
+      throw wrap(error, 'extracting samples', d.signal);
+    }
     const framesPerSample = ((plan[0]?.lengthMs ?? 0) / 1000) * frameRate;
-    const { workers, threads } = scoringParallelism(samples.length, d.cpus);
-    const scoring = { scorer, height: source.height, threads, subsample: subsampleFor(framesPerSample, scorer.subsample) };
+    const scoring = { scorer, height: source.height, threads: scoringThreads(d.cpus), subsample: subsampleFor(framesPerSample, scorer.subsample) };
     const threshold = TIERS[tier] + (d.margin ?? MARGIN);
     const failures: AnalysisFailure[] = [];
     let rounds = 0;
@@ -132,7 +137,7 @@ export async function analyze(source: AnalysisSource, tier: Tier, codec: Codec, 
         const search = await runSearch(mode, { ...spec.qualityRange, threshold, slope: SLOPE_BY_CODEC[codec] }, async (value) => {
           const setting = mode === 'crf' ? { quality: value, qualityMod: 0 } : { quality: 0, qualityMod: value };
           const label = mode === 'crf' ? `CRF ${value}` : `modifier ${value.toFixed(3)}`;
-          const round = await scoreRound(samples, attempt, setting, label, { d, ctx, scoring, workers, dir });
+          const round = await scoreRound(reel.path, attempt, setting, label, { d, ctx, scoring, dir });
           rounds += 1;
           bytesAt.set(value, round.bytes);
           d.onRound?.({ round: rounds, value, score: round.score, encoder: attempt.encoder.encoder });
@@ -148,7 +153,7 @@ export async function analyze(source: AnalysisSource, tier: Tier, codec: Codec, 
           rounds,
           attemptIndex,
           failures,
-          predictedBytes: predictSize(source, samples, encoded),
+          predictedBytes: predictSize(source, [{ lengthMs: samples.reduce((a, s) => a + s.lengthMs, 0), bytes: reel.bytes }], encoded),
           tried: search.tried,
         };
       } catch (error) {
@@ -169,34 +174,19 @@ interface RoundContext {
   d: AnalysisDeps;
   ctx: RunContext;
   scoring: ScoreOptions;
-  workers: number;
   dir: string;
 }
 
 /**
- * Encodes every sample at one setting (one after another: encoders use all cores, and GPUs limit
- * sessions) and scores each as soon as it is encoded, at most `workers` at once. Mean of the samples.
+ * Encodes the reel at one setting and scores it, every frame paired with its source frame: the mean
+ * over the reel is the mean of the samples (they are equally long). libvmaf spreads the work over
+ * the CPUs (`n_threads`), so one scorer uses the machine like upstream's 3 parallel ones did.
  */
-async function scoreRound(samples: readonly CutSample[], attempt: Attempt, setting: Setting, label: string, r: RoundContext): Promise<{ score: number; bytes: number }> {
-  const scores: Promise<number>[] = [];
-  const running = new Set<Promise<number>>();
-  let bytes = 0;
-  try {
-    for (const [i, s] of samples.entries()) {
-      const out = join(r.dir, `sample_${i}.encoded.mkv`);
-      bytes += await encodeSample(r.d.ffmpeg, r.d.encodeArgs(attempt, s.path, out, setting), out, `sample ${i} at ${label}`, r.ctx);
-      while (running.size >= r.workers) await Promise.race(running).catch(() => undefined);
-      const p = scoreSample(out, s.path, `sample ${i} at ${label}`, r.scoring, r.ctx);
-      running.add(p);
-      void p.finally(() => running.delete(p)).catch(() => undefined);
-      scores.push(p);
-    }
-    const values = await Promise.all(scores);
-    return { score: values.reduce((a, b) => a + b, 0) / values.length, bytes };
-  } finally {
-    // A failed encode must not leave scorers running past the round.
-    await Promise.allSettled(scores);
-  }
+async function scoreRound(reel: string, attempt: Attempt, setting: Setting, label: string, r: RoundContext): Promise<{ score: number; bytes: number }> {
+  const out = join(r.dir, 'reel.encoded.mkv');
+  const bytes = await encodeSample(r.d.ffmpeg, r.d.encodeArgs(attempt, reel, out, setting), out, `the samples at ${label}`, r.ctx);
+  const score = await scoreSample(out, reel, `the samples at ${label}`, r.scoring, r.ctx);
+  return { score, bytes };
 }
 
 /** Output size: the video scaled by what the samples shrank to, every other stream kept as it is. */

@@ -1,6 +1,6 @@
 /** Cutting, encoding and scoring samples: the process-running half of the analysis. */
 
-import { stat, unlink } from 'node:fs/promises';
+import { stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CommandResult, CommandRunner } from '../ffmpeg/command.js';
 import { lastLine } from '../ffmpeg/detect-plan.js';
@@ -57,6 +57,24 @@ export async function cutSamples(ffmpeg: string, input: string, videoMap: string
   return out;
 }
 
+/**
+ * Joins the cuts into one reel (concat demuxer, stream copy), so that each round is one encode and
+ * one scoring however many samples there are: an encoder's start-up (x265's lookahead, a GPU
+ * session) is paid once per round, not once per sample. The cuts are removed afterwards.
+ */
+export async function joinSamples(ffmpeg: string, samples: readonly CutSample[], dir: string, ctx: RunContext): Promise<{ path: string; bytes: number }> {
+  const list = join(dir, 'samples.txt');
+  // Our own names in our own folder: nothing to quote.
+  await writeFile(list, samples.map((s) => `file '${s.path}'`).join('\n'));
+  const path = join(dir, 'reel.mkv');
+  const r = await ctx.run(ffmpeg, ['-hide_banner', '-nostdin', '-v', 'error', '-f', 'concat', '-safe', '0', '-i', list, '-map', '0:v:0', '-c', 'copy', '-y', path], { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+  if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('aborted');
+  const bytes = r.ok ? await stat(path).then((st) => st.size, () => 0) : 0;
+  if (!r.ok || bytes === 0) throw new SampleError(`joining the samples: ${r.ok ? 'the reel is empty' : why(r)}`, false);
+  await Promise.all([list, ...samples.map((s) => s.path)].map((f) => unlink(f).catch(() => undefined)));
+  return { path, bytes };
+}
+
 /** Encodes one sample with the argv the caller built (the job's own encoder and options); returns its size. */
 export async function encodeSample(ffmpeg: string, args: readonly string[], output: string, label: string, ctx: RunContext): Promise<number> {
   const r = await ctx.run(ffmpeg, args, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
@@ -73,7 +91,7 @@ export interface ScoreOptions {
   subsample: number;
 }
 
-/** Scores an encoded sample against its cut; the encoded file is removed afterwards (disk stays small). */
+/** Scores an encoded reel against the reel; the encoded file is removed afterwards (disk stays small). */
 export async function scoreSample(distorted: string, reference: string, label: string, o: ScoreOptions, ctx: RunContext): Promise<number> {
   const filter = vmafFilter({ height: o.height, threads: o.threads, subsample: o.subsample, modelOption: o.scorer.modelOption });
   try {

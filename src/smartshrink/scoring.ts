@@ -33,8 +33,7 @@ export function subsampleFor(framesPerSample: number, supported: boolean): numbe
   return framesPerSample >= SUBSAMPLE * MIN_SCORED_FRAMES ? SUBSAMPLE : 1;
 }
 
-/** Parallel scorers and threads each: at most 3 at once (upstream), never more than the CPUs. */
-export function scoringParallelism(samples: number, cpus: number): { workers: number; threads: number } {
-  const workers = Math.max(1, Math.min(samples, 3, Math.floor(cpus / 2) || 1));
-  return { workers, threads: Math.max(1, Math.floor(cpus / workers)) };
+/** libvmaf and decoder threads of the one scorer per round: the CPUs, at most 16 (libvmaf gains little past that). */
+export function scoringThreads(cpus: number): number {
+  return Math.max(1, Math.min(16, Math.floor(cpus)));
 }

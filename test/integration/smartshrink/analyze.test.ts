@@ -62,7 +62,7 @@ describe('SmartShrink analysis with real ffmpeg and libvmaf', function () {
     if (result.kind !== 'ok') return;
     assert.equal(result.attemptIndex, 1);
     assert.equal(failures.length, 1);
-    assert.match(failures[0] ?? '', /^hevc_vaapi: encoding sample 0 at CRF \d+: /);
+    assert.match(failures[0] ?? '', /^hevc_vaapi: encoding the samples at CRF \d+: /);
     assert.deepEqual(await readdir(temp), []);
   });
 
@@ -90,7 +90,7 @@ describe('SmartShrink analysis with real ffmpeg and libvmaf', function () {
       { message: 'VMAF analysis failed: VMAF not available (ffmpeg (ffmpeg) has no libvmaf filter)' },
     );
     const broken = { ...deps.scorer!, modelOption: 'model_path=/nonexistent/vmaf.pkl' };
-    await assert.rejects(analyze(await source('detail'), 'good', 'hevc', { ...deps, scorer: broken, tempDir: temp, signal: new AbortController().signal }), /^AnalysisError: VMAF analysis failed: search: scoring sample \d at CRF 23: Input model at \/nonexistent\/vmaf.pkl cannot be read/);
+    await assert.rejects(analyze(await source('detail'), 'good', 'hevc', { ...deps, scorer: broken, tempDir: temp, signal: new AbortController().signal }), /^AnalysisError: VMAF analysis failed: search: scoring the samples at CRF 23: Input model at \/nonexistent\/vmaf.pkl cannot be read/);
     assert.deepEqual(await readdir(temp), []);
   });
 });
