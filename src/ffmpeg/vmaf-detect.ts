@@ -75,10 +75,14 @@ export function modelOptionFor(options: ReadonlySet<string>, modelFile: string):
   return { option: '', model: DEFAULT_MODEL };
 }
 
-/** The one-frame scoring command for a candidate: two synthetic frames, one blurred, so libvmaf really computes. */
+/**
+ * The one-frame scoring command for a candidate: a synthetic frame against a blurred copy, so libvmaf
+ * really computes. The source is a filter inside the graph, not `-f lavfi` (an input device, which a
+ * scoring-only build made with --disable-devices, like the add-on's, does not have).
+ */
 export function testScoreArgs(option: string): string[] {
-  const filter = vmafFilter({ height: 90, threads: 1, subsample: 1, modelOption: option });
-  return ['-hide_banner', '-nostdin', '-nostats', '-f', 'lavfi', '-i', `${TEST_INPUT},boxblur=1`, '-f', 'lavfi', '-i', TEST_INPUT, '-filter_complex', filter, '-f', 'null', '-'];
+  const graph = vmafFilter({ height: 90, threads: 1, subsample: 1, modelOption: option }).replace('[0:v]', '[dist0]').replace('[1:v]', '[ref0]');
+  return ['-hide_banner', '-nostdin', '-nostats', '-filter_complex', `${TEST_INPUT},split[src][ref0];[src]boxblur=1[dist0];${graph}`, '-f', 'null', '-'];
 }
 
 export async function detectVmaf(d: VmafDetectDeps): Promise<VmafDetection> {
