@@ -109,7 +109,10 @@ export async function analyze(source: AnalysisSource, tier: Tier, codec: Codec, 
   const plan = samplePlan(source.durationMs);
   // An unknown or absurd rate (a still image stream reports 90000) counts as film.
   const frameRate = source.frameRate && source.frameRate > 0 && source.frameRate <= 240 ? source.frameRate : 24;
-  const ctx: RunContext = { run: d.run, signal: d.signal, timeoutMs: d.timeoutMs };
+  // A hung encoder or scorer is killed, but a slow one is not: the reel is encoded at 1/200 of real
+  // time or better even by x265 on a small CPU at 4K.
+  const reelMs = plan.reduce((a, s) => a + s.lengthMs, 0);
+  const ctx: RunContext = { run: d.run, signal: d.signal, timeoutMs: Math.max(d.timeoutMs, reelMs * 200) };
   const dir = await makeWorkDir(d.tempDir, d.instance);
   try {
     let samples: CutSample[];

@@ -189,7 +189,8 @@ export class SmartShrink {
         tempDir: this.d.tempDir(),
         instance: this.d.instance,
         cpus: this.d.cpus ?? availableParallelism(),
-        // A sample is at most 10 s; a hung encoder or scorer must not hold the slot for ever.
+        // At least this long per command (the analysis allows more for long reels); a hung encoder or
+        // scorer must not hold the slot for ever.
         timeoutMs: Math.max(s.stall_timeout_secs, 600) * 1000,
         onRound: (r) => {
           queue.patch(job.id, { analysis_rounds: r.round });
