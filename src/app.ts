@@ -248,7 +248,7 @@ export async function startApp(o: AppOptions): Promise<App> {
   if (resumed > 0) log.info({ requests: resumed }, 'resumed accepted requests');
 
   // Home Assistant over MQTT (issue 5): a subscriber like SSE; a missing broker changes nothing else.
-  const mqtt = await startMqtt({ settings: s, view: queue, actions: service, encoders, store, log, version: VERSION, ...(o.fetchImpl ? { fetchImpl: o.fetchImpl } : {}) }, o.mqttRetryMs);
+  const mqtt = await startMqtt({ settings: s, view: queue, actions: service, encoders, store, log, version: VERSION, ...(o.fetchImpl ? { fetchImpl: o.fetchImpl } : {}), ...(remote ? { remoteWorkers: () => remote?.list() ?? [] } : {}) }, o.mqttRetryMs);
   // A re-detection changes the encoder entity: a `stats` event makes the mirrors republish state.
   const unwatchEncoders = encoders.onChange(() => queue.statsChanged());
 

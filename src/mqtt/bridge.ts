@@ -14,6 +14,7 @@ import { checkBrokerUrl, checkTopicOptions, MQTT_DEFAULTS, type MqttOptions } fr
 import { realTimers } from './rate-limit.js';
 import type { EncoderInfo } from './state.js';
 import { makeTopics, topicId } from './topics.js';
+import { isWorkerDiscoveryTopic, WorkerEntities, type WorkerSummary } from './workers.js';
 
 export interface MqttDeps {
   view: QueueView;
@@ -24,6 +25,8 @@ export interface MqttDeps {
   /** The mqtt.js `connect`; a test seam. */
   connect?: (url: string, options: IClientOptions) => MqttClient;
   random?: () => number;
+  /** Remote workers known to the coordinator (issue 12): one online and one running-jobs entity each. */
+  remoteWorkers?: () => WorkerSummary[];
 }
 
 export interface MqttBridge {
@@ -71,11 +74,12 @@ export function startMqttBridge(opts: MqttOptions, deps: MqttDeps): MqttBridge {
   }
   const random = deps.random ?? Math.random;
   const topics = makeTopics(opts.baseTopic, opts.discoveryPrefix, opts.instanceId);
-  const discovery = buildDiscovery({
+  const discoveryContext = {
     topics,
     swVersion: opts.swVersion,
     ...(opts.configurationUrl === undefined ? {} : { configurationUrl: opts.configurationUrl }),
-  });
+  };
+  const discovery = buildDiscovery(discoveryContext);
   const cleanup = {
     topics,
     current: new Set(discovery.map((message) => message.topic)),
@@ -131,6 +135,11 @@ export function startMqttBridge(opts: MqttOptions, deps: MqttDeps): MqttBridge {
       log.warn({ err: error, topic }, 'MQTT publish refused');
     }
   };
+  const remoteWorkers = deps.remoteWorkers;
+  const workerEntities =
+    remoteWorkers === undefined
+      ? undefined
+      : new WorkerEntities({ ctx: discoveryContext, list: remoteWorkers, publish, isConnected: () => client.connected });
   const mirror = new StateMirror({
     view: deps.view,
     encoders: deps.encoders,
@@ -140,6 +149,7 @@ export function startMqttBridge(opts: MqttOptions, deps: MqttDeps): MqttBridge {
     intervalMs: opts.stateIntervalMs,
     timers: realTimers(deps.clock),
     log,
+    ...(workerEntities === undefined ? {} : { onState: (force: boolean) => workerEntities.sync(force) }),
   });
   mirror.start();
 
@@ -256,6 +266,7 @@ export function startMqttBridge(opts: MqttOptions, deps: MqttDeps): MqttBridge {
   });
   client.on('close', () => {
     mirror.forget();
+    workerEntities?.forget();
     if (scan !== undefined) clearTimeout(scan.timer);
     scan = undefined;
   });
@@ -285,7 +296,8 @@ export function startMqttBridge(opts: MqttOptions, deps: MqttDeps): MqttBridge {
         onCommand(topic, payload, packet.retain);
       } else if (topic === topics.sync) {
         if (scan !== undefined && payload.toString() === scan.nonce) finishScan();
-      } else if (scan !== undefined) {
+      } else if (scan !== undefined && !isWorkerDiscoveryTopic(topics, topic)) {
+        // Worker entities are added and removed with the coordinator's list (WorkerEntities), not here.
         const reason = staleConfigReason(topic, payload, packet.retain, cleanup);
         if (reason !== null) {
           log.info({ topic, reason }, 'MQTT: removing a stale discovery config');

@@ -27,6 +27,8 @@ export interface MirrorDeps {
   intervalMs: number;
   timers: Timers;
   log: MqttLogger;
+  /** Called after each state publish (remote worker entities follow the queue state). */
+  onState?: (force: boolean) => void;
 }
 
 /** Events that happen while the broker is away are kept (newest) and sent on reconnect. */
@@ -140,6 +142,7 @@ export class StateMirror {
       this.deps.log.warn({ err: error }, 'MQTT: encoder info is not available');
     }
     if (encoder !== undefined) this.publishRetained(topics.encoder, encoder, force);
+    this.deps.onState?.(force);
   }
 
   private publishCurrent(force: boolean): void {

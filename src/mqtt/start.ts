@@ -6,6 +6,7 @@ import type { JobStore } from '../store/store.js';
 import { type MqttBridge, startMqttBridge } from './bridge.js';
 import { resolveIdentity, type SupervisorAccess } from './identity.js';
 import { resolveMqttOptions } from './options.js';
+import type { WorkerSummary } from './workers.js';
 
 export interface StartMqttDeps {
   settings: Settings;
@@ -16,6 +17,8 @@ export interface StartMqttDeps {
   log: Logger;
   version: string;
   fetchImpl?: typeof fetch;
+  /** Remote workers (issue 12), when the coordinator runs: their entities. */
+  remoteWorkers?: () => WorkerSummary[];
 }
 
 export interface MqttHandle {
@@ -129,6 +132,7 @@ async function launch(
       view: d.view,
       actions: d.actions,
       log: d.log,
+      ...(d.remoteWorkers === undefined ? {} : { remoteWorkers: d.remoteWorkers }),
       encoders: () => {
         const hevc = d.encoders.best('hevc');
         const av1 = d.encoders.best('av1');

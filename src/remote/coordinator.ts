@@ -283,8 +283,17 @@ export class RemotePool {
 
   private onMessage(topic: string, payload: Buffer): void {
     const where = this.topics.parse(topic);
-    if (!where || payload.length === 0) return;
+    if (!where) return;
     const { name, kind } = where;
+    if (payload.length === 0) {
+      // A cleared retained status (`mosquitto_pub -r -n -t <base>/workers/<name>/status`) forgets the
+      // worker: GET /api/workers and its Home Assistant entities drop it; a job it holds expires as usual.
+      if (kind === 'status' && this.workers.delete(name)) {
+        this.d.log.info({ worker: name }, 'remote worker forgotten (its retained status was cleared)');
+        this.d.queue.statsChanged();
+      }
+      return;
+    }
     if (kind === 'status') {
       this.onStatus(name, payload);
       return;

@@ -6,6 +6,7 @@ import { VERSION } from '../../../src/version.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { type Broker, startBroker } from '../../helpers/broker.js';
 import { ClipFactory } from '../../helpers/clips.js';
+import { entityState, validateAttributesPayload, validateDiscovery } from '../../helpers/ha-rules.js';
 import { get, post, waitFor } from '../../helpers/http.js';
 
 const clips = new ClipFactory();
@@ -15,7 +16,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function fakeWorker(url: string, name: string, maps: Array<{ coordinator: string; worker: string }>) {
   const client: MqttClient = await connectAsync(url, { protocolVersion: 5, clientId: `fake-${name}` });
   const inbox: Array<{ topic: string; body: Record<string, unknown> }> = [];
-  client.on('message', (topic, payload) => inbox.push({ topic, body: JSON.parse(payload.toString()) }));
+  client.on('message', (topic, payload) => {
+    if (payload.length > 0) inbox.push({ topic, body: JSON.parse(payload.toString()) });
+  });
   await client.subscribeAsync(`shrinkray/workers/${name}/#`);
   const send = (kind: string, body: object) => client.publishAsync(`shrinkray/workers/${name}/${kind}`, JSON.stringify({ v: 1, ...body }), { qos: 1 });
   const status = { name, version: VERSION, online: true, encoders: [{ codec: 'hevc', encoder: 'libx265', accel: 'none', hardware: false }], slots: 1, free: 1, path_maps: maps, running: [] };
@@ -108,6 +111,45 @@ describe('remote worker protocol against a real coordinator and Mosquitto (issue
     const revoke = await w.next('lease');
     assert.equal(revoke.body.ok, false);
     await w.close();
+  });
+
+  it('each worker is a Home Assistant binary_sensor (online) and sensor (running jobs), removed when forgotten', async () => {
+    const ha: MqttClient = await connectAsync(broker.url, { protocolVersion: 5, clientId: 'ha' });
+    const retained = new Map<string, string>();
+    ha.on('message', (topic, payload) => retained.set(topic, payload.toString()));
+    await ha.subscribeAsync(['homeassistant/+/+/+/config', 'shrinkray/worker/+/state'], { qos: 1 });
+    const w = await fakeWorker(broker.url, 'Desk-GPU', [{ coordinator: t.media, worker: t.media }]);
+    const configOf = (component: string, object: string) => [...retained].find(([topic]) => topic.startsWith(`homeassistant/${component}/`) && topic.endsWith(`/${object}/config`));
+    const online = await waitFor(() => configOf('binary_sensor', 'worker_desk_gpu_online')?.[1] || undefined, 'online entity', 10_000);
+    const running = await waitFor(() => configOf('sensor', 'worker_desk_gpu_running')?.[1] || undefined, 'running entity', 10_000);
+    for (const [component, text] of [['binary_sensor', online], ['sensor', running]] as const) {
+      const topic = configOf(component, component === 'sensor' ? 'worker_desk_gpu_running' : 'worker_desk_gpu_online')?.[0] ?? '';
+      const result = validateDiscovery(topic, text);
+      assert.deepEqual([...result.errors, ...result.warnings], [], `${topic}: ${result.errors.join('; ')}`);
+    }
+    const onlineConfig = JSON.parse(online);
+    const runningConfig = JSON.parse(running);
+    assert.equal(onlineConfig.default_entity_id, 'binary_sensor.shrinkray_worker_desk_gpu_online');
+    const state = () => retained.get(onlineConfig.state_topic) ?? '';
+    await waitFor(() => state() !== '', 'worker state');
+    assert.equal(entityState('binary_sensor', onlineConfig, state()), 'on');
+    assert.equal(entityState('sensor', runningConfig, state()), '0');
+    assert.deepEqual(validateAttributesPayload(state()), []);
+    // A job assigned to it: running jobs 1.
+    await w.send('ask', { name: 'Desk-GPU', version: VERSION, ask_id: 'h1' });
+    await clips.copyTo(await clips.h264(1), join(t.media, 'ha.mp4'));
+    await post(t.url, '/api/jobs', { paths: [join(t.media, 'ha.mp4')], preset_id: 'compress-hevc' });
+    await w.next('assign');
+    await waitFor(() => entityState('sensor', runningConfig, state()) === '1', 'running jobs 1', 10_000);
+    // The worker goes offline (its last will or a clean stop): the binary_sensor says off.
+    await w.client.publishAsync('shrinkray/workers/Desk-GPU/status', JSON.stringify({ v: 1, name: 'Desk-GPU', online: false }), { qos: 1, retain: true });
+    await waitFor(() => entityState('binary_sensor', onlineConfig, state()) === 'off', 'offline', 10_000);
+    // Forgotten (its retained status cleared): both configs and the state are removed.
+    await w.client.publishAsync('shrinkray/workers/Desk-GPU/status', '', { qos: 1, retain: true });
+    await waitFor(() => configOf('binary_sensor', 'worker_desk_gpu_online')?.[1] === '' && configOf('sensor', 'worker_desk_gpu_running')?.[1] === '' && state() === '', 'entities removed', 10_000);
+    assert.equal((await get(t.url, '/api/workers')).body.workers.some((x: { name: string }) => x.name === 'Desk-GPU'), false);
+    await w.close();
+    await ha.endAsync();
   });
 
   it('messages from unknown workers and malformed payloads change nothing', async () => {
