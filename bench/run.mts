@@ -7,6 +7,8 @@
  *   mqtt:     MQTT messages per job (real Mosquitto, real jobs)
  *   scale:    10,000 and 100,000 queued jobs — stats and get-one p99 (< 10 ms), the full list,
  *             memory (RSS < 500 MB), startup with the jobs persisted (< 3 s)
+ *   smartshrink: analysis ÷ full encode (≤ 0.15) and the final file's full VMAF (≥ tier − 1) on a
+ *             2- and a 10-minute clip (bench/smartshrink.mts, which also runs alone)
  *
  * Environment:
  *   BENCH_ONLY=probe,sse   run only these parts      BENCH_SKIP=overhead   leave these out
@@ -27,6 +29,7 @@ import { describeMachine, envNumber, machine, makeApp, pct, QUICK, secs, Table }
 import { mqttBench } from './mqtt.mjs';
 import { probeBench } from './probe.mjs';
 import { scaleBench } from './scale.mjs';
+import { smartshrinkBench } from './smartshrink.mjs';
 import { sseBench } from './sse.mjs';
 
 const run = promisify(execFile);
@@ -80,7 +83,7 @@ async function overhead(table: Table): Promise<void> {
   }
 }
 
-const PARTS: Record<string, (table: Table) => Promise<void>> = { overhead, probe: probeBench, sse: sseBench, mqtt: mqttBench, scale: scaleBench };
+const PARTS: Record<string, (table: Table) => Promise<void>> = { overhead, probe: probeBench, sse: sseBench, mqtt: mqttBench, scale: scaleBench, smartshrink: smartshrinkBench };
 const listOf = (s: string | undefined) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 const only = listOf(process.env.BENCH_ONLY);
 const skip = listOf(process.env.BENCH_SKIP);
