@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdir, readdir, stat, symlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, stat, symlink } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { type Broker, startBroker } from '../../helpers/broker.js';
 import { ClipFactory, ffprobeJson } from '../../helpers/clips.js';
@@ -8,6 +8,31 @@ import { get, post, waitFor } from '../../helpers/http.js';
 import { type ServiceProcess, startProcess } from '../../helpers/process.js';
 
 const clips = new ClipFactory();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** ffmpeg processes on this machine encoding a file named `name` (its input argument ends with it). */
+async function encodesOf(name: string): Promise<number> {
+  let n = 0;
+  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const args = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (basename(args[0] ?? '') === 'ffmpeg' && args.some((a) => a.endsWith(`/${name}`))) n += 1;
+  }
+  return n;
+}
+
+/** Samples encodesOf every 100 ms until stopped; `max()` is the most seen at once. */
+function watchEncodes(name: string) {
+  let max = 0;
+  let on = true;
+  const loop = (async () => {
+    while (on) {
+      max = Math.max(max, await encodesOf(name));
+      await sleep(100);
+    }
+  })();
+  return { stop: async () => { on = false; await loop; return max; } };
+}
 
 /** Every file under `dir` (recursively), relative names. */
 async function tree(dir: string): Promise<string[]> {
@@ -110,4 +135,51 @@ describe('remote workers over MQTT (issue 12): a coordinator and two worker proc
     const probe = await ffprobeJson(input);
     assert.equal(probe.streams.find((s) => s.codec_type === 'video')?.codec_name, 'hevc');
   });
+
+  const jobOf = async (input: string) => (await get(t.url, '/api/jobs')).body.jobs.find((x: { input_path: string }) => x.input_path === input);
+  const runningWithProgress = (input: string) =>
+    waitFor(async () => {
+      const j = await jobOf(input);
+      return j?.status === 'running' && j.progress > 0 && j;
+    }, 'job running with progress', 60_000);
+  const finished = (input: string) =>
+    waitFor(async () => {
+      const j = await jobOf(input);
+      return j && j.status !== 'pending' && j.status !== 'running' && j;
+    }, 'job finished', 90_000);
+  /** Log lines of every worker process that mention the job and say `what`. */
+  const workerLines = (jobId: string, what: string) => workers.flatMap((w) => w.output().split('\n')).filter((l) => l.includes(jobId) && l.includes(what));
+
+  it('broker stopped for longer than the lease: the job is requeued, finishes after the broker returns, encoded once at a time and completed once', async () => {
+    const folder = join(t.media, 'outage');
+    await mkdir(folder);
+    const input = await clips.copyTo(await clips.slow(8), join(folder, 'outage.mkv'));
+    const before = await stat(input);
+    assert.equal((await post(t.url, '/api/jobs', { paths: [input], preset_id: 'compress-hevc' })).status, 202);
+    const running = await runningWithProgress(input);
+    const watch = watchEncodes('outage.mkv');
+    await broker.stop();
+    const stoppedAt = Date.now();
+    // The coordinator takes the job back when the lease (3 s) runs out, with nobody to renew it.
+    await waitFor(async () => (await jobOf(input))?.status === 'pending', 'requeued while the broker is down', 10_000);
+    assert.ok(Date.now() - stoppedAt < 6000, `requeued after ${Date.now() - stoppedAt} ms`);
+    // The worker's lease ran out too: its ffmpeg is gone and its staging file removed.
+    await waitFor(async () => (await encodesOf('outage.mkv')) === 0 && (await tree(folder)).length === 1, 'the worker stopped its encode', 10_000);
+    assert.deepEqual(await tree(folder), ['outage.mkv']);
+    assert.equal((await stat(input)).ino, before.ino, 'the original is untouched during the outage');
+    await sleep(1000);
+    assert.equal((await jobOf(input)).status, 'pending', 'nobody can take the job while the broker is down');
+    await broker.start();
+    const done = await finished(input);
+    assert.equal(done.status, 'complete', done.error);
+    assert.equal(await watch.stop(), 1, 'the encode is seen, and never two at once');
+    assert.deepEqual(await tree(folder), ['outage.mkv']);
+    const probe = await ffprobeJson(input);
+    assert.equal(probe.streams.find((s) => s.codec_type === 'video')?.codec_name, 'hevc');
+    const jobs = ((await get(t.url, '/api/jobs')).body.jobs as Array<{ input_path: string }>).filter((j) => j.input_path === input);
+    assert.equal(jobs.length, 1);
+    assert.ok(workerLines(running.id, 'job stopped on this worker').length >= 1, 'the first run was stopped');
+    assert.equal(workerLines(running.id, 'job assigned').length, 2, 'assigned once before and once after the outage');
+  });
+
 });
