@@ -182,4 +182,25 @@ describe('remote workers over MQTT (issue 12): a coordinator and two worker proc
     assert.equal(workerLines(running.id, 'job assigned').length, 2, 'assigned once before and once after the outage');
   });
 
+  it('coordinator restarted mid-job: the job is requeued (never re-attached), never encoded twice at once, the original intact', async () => {
+    const folder = join(t.media, 'restart');
+    await mkdir(folder);
+    const input = await clips.copyTo(await clips.slow(8), join(folder, 'restart.mkv'));
+    const before = await stat(input);
+    assert.equal((await post(t.url, '/api/jobs', { paths: [input], preset_id: 'compress-hevc' })).status, 202);
+    const running = await runningWithProgress(input);
+    const watch = watchEncodes('restart.mkv');
+    t = await t.restart();
+    const again = await jobOf(input);
+    assert.ok(again.status === 'pending' || (again.status === 'running' && again.progress < running.progress), `after the restart: ${again.status} at ${again.progress} %`);
+    assert.equal((await stat(input)).ino, before.ino, 'the original is untouched by the restart');
+    const done = await finished(input);
+    assert.equal(done.status, 'complete', done.error);
+    assert.equal(await watch.stop(), 1, 'the encode is seen, and never two at once');
+    assert.deepEqual(await tree(folder), ['restart.mkv']);
+    const probe = await ffprobeJson(input);
+    assert.equal(probe.streams.find((s) => s.codec_type === 'video')?.codec_name, 'hevc');
+    assert.ok(workerLines(running.id, 'job stopped on this worker').length >= 1, 'the first run was stopped, not re-attached');
+    assert.equal(workerLines(running.id, 'job assigned').length, 2, 'assigned again after the restart');
+  });
 });
