@@ -18,11 +18,16 @@ const STATUS_LABEL: Record<Job['status'], string> = {
   cancelled: 'Cancelled',
 };
 
-/** `[HW] hevc_nvenc` / `[SW] libx265`, with why it fell back when it did. */
+/** The remote worker's name, or undefined for a job of this machine (issue 12). */
+export const remoteWorker = (job: Job): string | undefined => (job.worker && job.worker !== 'local' ? job.worker : undefined);
+
+/** `[HW] hevc_nvenc` / `[SW] libx265` (`on desk-gpu` for a remote worker), with why it fell back when it did. */
 export function encoderBadge(job: Job) {
   const kind = job.is_hardware ? 'HW' : 'SW';
-  const title = job.fallback_reason ? `Fell back: ${job.fallback_reason}` : job.is_hardware ? 'Hardware encoder' : 'Software encoder';
-  return html`<span class="badge enc" title=${title}>[${kind}]${job.encoder_name ? ` ${job.encoder_name}` : ''}${job.fallback_reason ? ' ⚠' : ''}</span>`;
+  const remote = remoteWorker(job);
+  const how = job.fallback_reason ? `Fell back: ${job.fallback_reason}` : job.is_hardware ? 'Hardware encoder' : 'Software encoder';
+  const title = remote ? `${how} on remote worker ${remote}` : how;
+  return html`<span class="badge enc" title=${title}>[${kind}]${job.encoder_name ? ` ${job.encoder_name}` : ''}${remote ? html` on <span class="worker">${remote}</span>` : ''}${job.fallback_reason ? ' ⚠' : ''}</span>`;
 }
 
 /** SmartShrink's choices: tier, VMAF and CRF, where present. */

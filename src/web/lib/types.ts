@@ -33,6 +33,8 @@ export interface Job {
   smartshrink_quality?: string;
   encoder_name?: string;
   fallback_reason?: string;
+  /** `local` or the remote worker's name (issue 12). */
+  worker?: string;
   created_at: string;
   started_at: string | null;
   completed_at: string | null;
