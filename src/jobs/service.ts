@@ -297,7 +297,9 @@ export class JobService implements QueueActions {
     const probes = await mapLimit(files, this.d.probeConcurrency ?? 4, async (file) => {
       // Shutting down: don't start thousands of ffprobes that will only be thrown away.
       if (signal.aborted) return { error: 'stopped' };
-      const result = await this.d.probes.fresh(file, signal).then(
+      // The remembered probe when the file is unchanged (inode, size, mtime): a folder queued again
+      // costs no ffprobe per file.
+      const result = await this.d.probes.get(file, signal).then(
         (probe) => ({ probe }),
         (error: Error) => ({ error: error.message }),
       );

@@ -12,6 +12,7 @@ export interface StoredJob {
 
 type Write = { kind: 'set'; value: unknown } | { kind: 'delete' };
 
+const NAMESPACE = 'shrinkray';
 const JOB = 'job:';
 const META = 'meta:';
 
@@ -34,7 +35,7 @@ export class JobStore {
 
   private constructor(adapter: KeyvSqlite, onError: (error: unknown) => void) {
     this.adapter = adapter;
-    this.keyv = new Keyv({ store: adapter, namespace: 'shrinkray' });
+    this.keyv = new Keyv({ store: adapter, namespace: NAMESPACE });
     this.keyv.on('error', onError);
     this.onError = onError;
   }
@@ -55,10 +56,21 @@ export class JobStore {
     return new JobStore(adapter, onError);
   }
 
+  /**
+   * Every job, in queue order. One SELECT instead of keyv's iterator, which pages by OFFSET (each
+   * page rescans the rows before it): at 100,000 jobs that was most of the startup time. The rows
+   * are keyv's own (`{"value": …}` JSON under `<namespace>:job:<id>`).
+   */
   async loadJobs(): Promise<StoredJob[]> {
+    const rows = (await this.adapter.query(`SELECT value FROM shrinkray WHERE key >= ? AND key < ?`, `${NAMESPACE}:${JOB}`, `${NAMESPACE}:${JOB.slice(0, -1)};`)) as Array<{ value: string }>;
     const jobs: StoredJob[] = [];
-    for await (const [key, value] of this.keyv.iterator!(undefined) as AsyncGenerator<[string, unknown]>) {
-      if (key.startsWith(JOB) && value && typeof value === 'object') jobs.push(value as StoredJob);
+    for (const row of rows) {
+      try {
+        const stored = (JSON.parse(row.value) as { value?: unknown }).value;
+        if (stored && typeof stored === 'object' && 'job' in stored) jobs.push(stored as StoredJob);
+      } catch (error) {
+        this.onError(error);
+      }
     }
     return jobs.sort((a, b) => a.pos - b.pos);
   }
