@@ -6,10 +6,10 @@
  *   machine load during the part weighs on both sides alike.
  * - discovery cold: POST /api/jobs on the library folder → the `jobs_added` SSE event (every job in
  *   the queue: checked with GET /api/jobs). The queue is paused so no encode competes.
- * - discovery again: the jobs cleared, the same POST again. Discovery probes every file afresh
- *   (JobService → ProbeMemo.fresh); the memo only serves the probe at a job's start, so this is not warm.
- * - browse cold / warm: GET /api/browse of every folder holding files, twice. The browse ProbeCache
- *   (inode + size + mtime) is the service's only probe cache: the second pass is "warm from the probe cache".
+ * - discovery again: the jobs cleared, the same POST again: warm from the ProbeMemo that the cold
+ *   discovery filled (JobService → ProbeMemo.get: an unchanged inode, size and mtime is not probed again).
+ * - browse cold / warm: GET /api/browse of every folder holding files, twice: the second pass is warm
+ *   from the browse ProbeCache (also inode + size + mtime), a cache of its own (the memo is not read).
  *
  * - control: the same ffprobe, 4 at once (discovery's concurrency) against one at a time, without the
  *   service: how much parallel probing this machine allows at the moment (see `headroom`).
@@ -163,7 +163,7 @@ export async function probeBench(table: Table): Promise<void> {
     table.goal(PART, 'discovery cold: POST /api/jobs → jobs_added', secs(cold), cold / baseline, 0.6, 'ratio ≤ 0.6', { ratio: cold / baseline });
     table.goal(PART, 'discovery again (jobs cleared, same POST)', secs(again), again / baseline, 0.05, 'ratio ≤ 0.05 (warm)', {
       ratio: again / baseline,
-      note: 'discovery probes afresh: ProbeMemo.fresh, no cache read',
+      note: 'warm from the ProbeMemo the first discovery filled',
     });
     table.add({
       part: PART,
@@ -172,7 +172,7 @@ export async function probeBench(table: Table): Promise<void> {
       ratio: browseCold.took / baseline,
       note: `${browseCold.requests} requests one after another, until every file showed its video info`,
     });
-    table.goal(PART, 'browse warm: the same again (probe cache)', ms(browseWarm.took), browseWarm.took / baseline, 0.05, 'ratio ≤ 0.05 (warm)', {
+    table.goal(PART, 'browse warm: the same again (browse ProbeCache)', ms(browseWarm.took), browseWarm.took / baseline, 0.05, 'ratio ≤ 0.05 (warm)', {
       ratio: browseWarm.took / baseline,
       note: `${browseWarm.requests} requests`,
     });

@@ -91,6 +91,8 @@ for (const name of [...only, ...skip]) if (!(name in PARTS)) throw new Error(`un
 const chosen = Object.keys(PARTS).filter((p) => (only.length === 0 || only.includes(p)) && !skip.includes(p));
 const full = chosen.length === Object.keys(PARTS).length && !QUICK;
 
+const commit = await run('git', ['rev-parse', '--short', 'HEAD']).then((r) => r.stdout.trim(), () => 'unknown');
+const dirty = await run('git', ['status', '--porcelain', '--', 'src']).then((r) => r.stdout.trim() !== '', () => false);
 const host = await machine();
 console.log(`machine: ${describeMachine(host)}`);
 const table = new Table();
@@ -113,7 +115,7 @@ const missed = table.rows.filter((r) => r.met === false).length;
 const goals = table.rows.filter((r) => r.met !== undefined).length;
 
 const report = [
-  `Run ${host.date}${QUICK ? ' (BENCH_QUICK=1)' : ''}, parts: ${chosen.join(', ')}.`,
+  `Run ${host.date}${QUICK ? ' (BENCH_QUICK=1)' : ''} on commit ${commit}${dirty ? ' (src/ with uncommitted changes)' : ''}, parts: ${chosen.join(', ')}.`,
   '',
   `Machine: ${describeMachine(host)}; at the end ${endLoad}.`,
   '',
@@ -138,6 +140,7 @@ if (target === 'append') {
     'was running: the load average is part of the result.',
     '',
     '## Full run',
+    '',
     '',
   ].join('\n');
   await writeFile(target, intro + report);
