@@ -93,6 +93,11 @@ const full = chosen.length === Object.keys(PARTS).length && !QUICK;
 
 const commit = await run('git', ['rev-parse', '--short', 'HEAD']).then((r) => r.stdout.trim(), () => 'unknown');
 const dirty = await run('git', ['status', '--porcelain', '--', 'src']).then((r) => r.stdout.trim() !== '', () => false);
+// Counts changed from their defaults belong with the figures.
+const settings = Object.entries(process.env)
+  .filter(([k]) => k.startsWith('BENCH_') && k !== 'BENCH_RESULTS')
+  .map(([k, v]) => `${k}=${v}`)
+  .join(' ');
 const host = await machine();
 console.log(`machine: ${describeMachine(host)}`);
 const table = new Table();
@@ -115,7 +120,7 @@ const missed = table.rows.filter((r) => r.met === false).length;
 const goals = table.rows.filter((r) => r.met !== undefined).length;
 
 const report = [
-  `Run ${host.date}${QUICK ? ' (BENCH_QUICK=1)' : ''} on commit ${commit}${dirty ? ' (src/ with uncommitted changes)' : ''}, parts: ${chosen.join(', ')}.`,
+  `Run ${host.date} on commit ${commit}${dirty ? ' (src/ with uncommitted changes)' : ''}, parts: ${chosen.join(', ')}${settings ? `; settings: ${settings}` : ''}.`,
   '',
   `Machine: ${describeMachine(host)}; at the end ${endLoad}.`,
   '',
