@@ -20,8 +20,8 @@ import { probeFile } from './ffmpeg/probe.js';
 import { EncoderRegistry } from './ffmpeg/registry.js';
 import { listRenderNodes } from './ffmpeg/render-nodes.js';
 import { detectVmaf } from './ffmpeg/vmaf-detect.js';
-import { AcceptedRequests } from './jobs/accepted.js';
-import { FinalizeIntents } from './jobs/intents.js';
+import { loadAcceptedRequests } from './jobs/accepted.js';
+import { loadFinalizeIntents } from './jobs/intents.js';
 import { createIdFactory } from './jobs/job.js';
 import { WorkerPool } from './jobs/pool.js';
 import { processJob } from './jobs/processor.js';
@@ -108,7 +108,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     onSubscriberError: (error, event) => log.error({ err: error, event: event.type }, 'a queue subscriber failed'),
   });
   // D19: a job that died while its new file was being put in place is finished or rolled back.
-  const intents = await FinalizeIntents.load(store);
+  const intents = await loadFinalizeIntents(store);
   for (const [id, intent] of intents.entries()) {
     const where = await resolveInsideRoots(dirname(intent.final), s.media_paths);
     const outcome = where.ok ? await recoverFinalize(intent) : { done: false as const };
@@ -117,7 +117,7 @@ export async function startApp(o: AppOptions): Promise<App> {
       log.info({ job: id, output: outcome.outputPath }, 'a job that was putting its file in place when the service stopped is complete');
       if (outcome.warning) log.warn({ job: id }, outcome.warning);
     } else log.info({ job: id }, 'a job was stopped before its file was put in place; the original is untouched and the job runs again');
-    intents.clear(id);
+    intents.delete(id);
   }
   for (const job of recovered) {
     if (job.temp_path && dirname(job.temp_path) === tempDir()) await unlink(job.temp_path).catch(() => undefined);
@@ -182,7 +182,7 @@ export async function startApp(o: AppOptions): Promise<App> {
       broker: { url: s.mqtt_url, ...(s.mqtt_username ? { username: s.mqtt_username } : {}), ...(s.mqtt_password ? { password: s.mqtt_password } : {}) },
     });
   } else if (s.remote_workers) log.warn('remote_workers is on but mqtt_url is empty: remote workers are off');
-  const accepted = await AcceptedRequests.load(store);
+  const accepted = await loadAcceptedRequests(store);
   const service = new JobService({ queue, pool, settings, encoders, probes, nextId: createIdFactory(clock), clock, log, accepted, presetAvailable: (p) => !p.is_smart_shrink || smartShrink.availability() });
   settings.on('change', (next, previous) => {
     if (next.log_level !== previous.log_level) log.level = next.log_level;

@@ -5,7 +5,7 @@ import { buildTranscodeCommand, type TranscodeCommand } from '../ffmpeg/args.js'
 import { type Attempt, describeAttempt, planAttempts } from '../ffmpeg/attempts.js';
 import type { EncoderInfo } from '../ffmpeg/encoders.js';
 import { fallbackReason, finalError, runWithFallback } from '../ffmpeg/fallback.js';
-import { destinationProblem, finalizeOutput } from '../ffmpeg/finalize.js';
+import { destinationProblem, } from '../ffmpeg/finalize.js';
 import { presetBase } from '../ffmpeg/presets.js';
 import { runFfmpeg } from '../ffmpeg/run.js';
 import { type VerifyExpectations, verifyOutput } from '../ffmpeg/verify.js';
@@ -14,10 +14,10 @@ import type { ProbeMemo } from '../media/probe-memo.js';
 import type { ProbeResult } from '../media/probe-parse.js';
 import { resolveInsideRoots } from '../media/roots.js';
 import type { SmartShrink } from '../smartshrink/service.js';
-import { formatBytes } from '../util/format.js';
 import type { FinalizeIntents } from './intents.js';
 import type { Queue } from './queue.js';
 import { skipReason } from './skip.js';
+import { swapIntoPlace } from './swap.js';
 import type { Job } from './types.js';
 
 export interface ProcessorDeps {
@@ -41,7 +41,7 @@ export interface ProcessorDeps {
   /** This instance's tag for staging names (D20). */
   tag: string;
   /** Where finalize intents are recorded before a swap (D19). */
-  intents?: Pick<FinalizeIntents, 'record' | 'clear'>;
+  intents?: Pick<FinalizeIntents, 'set' | 'delete'>;
   /** SmartShrink's analysis (issue 9); without it SmartShrink jobs fail as an unknown preset. */
   smartShrink?: Pick<SmartShrink, 'prepare'>;
 }
@@ -187,52 +187,16 @@ function untilAborted(promise: Promise<void>, signal: AbortSignal): Promise<void
   });
 }
 
-/**
- * Just before the swap, the file must still be inside a media root and still be the file that was
- * transcoded: a download manager may have upgraded it meanwhile, and replacing that would lose it.
- */
-async function checkSourceUnchanged(job: Job, before: Stats, roots: readonly string[]): Promise<void> {
-  const where = await resolveInsideRoots(job.input_path, roots);
-  if (!where.ok || where.path !== job.input_path) {
-    throw new Error(`refusing to replace ${job.input_path}: ${where.ok ? `it now leads to ${where.path}` : where.reason}`);
-  }
-  const now = await stat(job.input_path);
-  if (now.dev !== before.dev || now.ino !== before.ino || now.size !== before.size || now.mtimeMs !== before.mtimeMs) {
-    throw new Error('the source file changed while it was being transcoded; nothing was replaced (retry the job to transcode the new file)');
-  }
-}
-
 /** The size rule, then the safe swap, for an output that passed its checks. `format` is the temp file's. */
 async function finish(job: Job, tempPath: string, signal: AbortSignal, deps: ProcessorDeps, o: { size: number; format: 'mkv' | 'mp4'; source: Stats }): Promise<void> {
-  const { queue, log } = deps;
-  const { size } = o;
   if (signal.aborted) return;
-  // Settings read at finalize time, so a change made while the job ran applies (upstream §5.14).
-  const settings = deps.settings();
-  if (size >= o.source.size && !settings.keep_larger_files) {
-    await unlink(tempPath).catch(() => undefined);
-    queue.skip(job.id, `Output larger than original (${formatBytes(size)} > ${formatBytes(o.source.size)})`);
-    return;
-  }
-  await checkSourceUnchanged(job, o.source, settings.media_paths);
-  if (signal.aborted) return;
-  deps.onFinalizing?.();
-  const result = await finalizeOutput({
-    input: job.input_path,
-    temp: tempPath,
-    format: o.format,
-    handling: settings.original_handling,
-    tag: deps.tag,
-    ...(deps.intents ? { recordIntent: (intent) => (deps.intents as NonNullable<ProcessorDeps['intents']>).record(job.id, intent) } : {}),
-  }).catch((error: unknown) => {
-    deps.intents?.clear(job.id);
-    throw error;
-  });
-  // Cleared in the same write batch as the job's new state (D19).
-  queue.complete(job.id, { output_path: result.outputPath, output_size: result.size });
-  deps.intents?.clear(job.id);
-  if (result.warning) log.warn({ job: job.id, output: result.outputPath }, result.warning);
-  log.info({ job: job.id, output: result.outputPath, saved: job.input_size - result.size }, 'job complete');
+  await swapIntoPlace(
+    job,
+    { path: tempPath, size: o.size, format: o.format },
+    o.source,
+    { queue: deps.queue, log: deps.log, settings: deps.settings(), tag: deps.tag, intents: deps.intents },
+    { stopped: () => signal.aborted, ...(deps.onFinalizing ? { finalizing: deps.onFinalizing } : {}) },
+  );
 }
 
 /** The streams a command keeps besides video and audio (shared with the remote worker's encode). */

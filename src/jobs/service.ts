@@ -78,8 +78,10 @@ export class JobService implements QueueActions {
     const accepted: AcceptedRequest = { id: this.d.nextId(), paths: real, preset_id: request.preset.id, ...(request.quality ? { smartshrink_quality: request.quality } : {}) };
     if (this.d.accepted) {
       try {
-        await this.d.accepted.add(accepted);
+        await this.d.accepted.set(accepted.id, accepted);
       } catch (error) {
+        // Nothing was promised: the request must not come back at the next start either.
+        this.d.accepted.delete(accepted.id);
         throw new AppError(503, 'store_failed', 'the request could not be saved; nothing was queued, try again', { cause: error });
       }
     }
@@ -89,11 +91,11 @@ export class JobService implements QueueActions {
 
   /** Startup: discovery again for every request accepted before a crash (D19). */
   resumeAccepted(): number {
-    const open = this.d.accepted?.list() ?? [];
-    for (const accepted of open) {
+    const open = this.d.accepted?.entries() ?? [];
+    for (const [, accepted] of open) {
       const preset = presetBase(accepted.preset_id);
       if (!preset) {
-        this.d.accepted?.done(accepted.id);
+        this.d.accepted?.delete(accepted.id);
         continue;
       }
       this.d.log.info({ paths: accepted.paths }, 'resuming a request accepted before the restart');
@@ -106,11 +108,11 @@ export class JobService implements QueueActions {
     const task = this.discoverAndAdd(accepted.paths, request).then(
       (finished) => {
         // A shutdown mid-discovery keeps the request for the next start.
-        if (finished) this.d.accepted?.done(accepted.id);
+        if (finished) this.d.accepted?.delete(accepted.id);
       },
       (error: unknown) => {
         this.d.log.error({ err: error, paths: accepted.paths }, 'discovery failed');
-        this.d.accepted?.done(accepted.id);
+        this.d.accepted?.delete(accepted.id);
       },
     );
     this.background.add(task);

@@ -9,16 +9,16 @@ import { rename, stat, unlink } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { type IClientOptions, type MqttClient, connect as mqttConnect } from 'mqtt';
 import type { Settings } from '../config/index.js';
-import { finalizeOutput, finalPathFor, stagingPathFor } from '../ffmpeg/finalize.js';
+import { finalPathFor, stagingPathFor } from '../ffmpeg/finalize.js';
 import { presetBase } from '../ffmpeg/presets.js';
 import { verifyOutput } from '../ffmpeg/verify.js';
 import type { FinalizeIntents } from '../jobs/intents.js';
 import type { Queue } from '../jobs/queue.js';
+import { swapIntoPlace } from '../jobs/swap.js';
 import { isOurLeftover } from '../jobs/tempfiles.js';
 import type { Job } from '../jobs/types.js';
 import type { Logger } from '../log.js';
 import { resolveInsideRoots } from '../media/roots.js';
-import { formatBytes } from '../util/format.js';
 import { LeaseTable } from './lease.js';
 import { type PathMap, toCoordinatorPath, toWorkerPath } from './paths.js';
 import {
@@ -42,7 +42,7 @@ export interface RemotePoolDeps {
   version: string;
   /** The coordinator's instance tag: staging names carry it, so a restart removes leftovers (D20). */
   tag: string;
-  intents?: Pick<FinalizeIntents, 'record' | 'clear'>;
+  intents?: Pick<FinalizeIntents, 'set' | 'delete'>;
   /** Destinations of the local pool's running jobs (D22: one job per output name). */
   localDestinations: () => Iterable<string>;
   /** The schedule window (D10). */
@@ -417,28 +417,10 @@ export class RemotePool {
       const expect = { durationMs: job.duration_ms ?? r.expect.duration_ms, audioStreams: r.expect.audio_streams, subtitleStreams: r.expect.subtitle_streams ?? null, attachments: r.expect.attachments };
       const { size } = await verifyOutput(tools, own, expect, new AbortController().signal);
       if (size !== r.size) throw new Error(`output check failed: the staged copy holds ${size} bytes, the worker wrote ${r.size}`);
-      if (size >= job.input_size && !s.keep_larger_files) {
-        await unlink(own).catch(() => undefined);
-        queue.skip(job.id, `Output larger than original (${formatBytes(size)} > ${formatBytes(job.input_size)})`);
-        outcome = 'skipped';
-        return;
-      }
-      await this.checkSourceUnchanged(job, await entry.source, s.media_paths);
-      const result = await finalizeOutput({
-        input: job.input_path,
-        temp: own,
-        format: s.output_format,
-        handling: s.original_handling,
-        tag: this.d.tag,
-        ...(this.d.intents ? { recordIntent: (intent) => (this.d.intents as NonNullable<RemotePoolDeps['intents']>).record(job.id, intent) } : {}),
-      }).catch((error: unknown) => {
-        this.d.intents?.clear(job.id);
-        throw error;
-      });
-      queue.complete(job.id, { output_path: result.outputPath, output_size: result.size });
-      this.d.intents?.clear(job.id);
-      if (result.warning) log.warn({ job: job.id, output: result.outputPath }, result.warning);
-      log.info({ job: job.id, worker: name, output: result.outputPath }, 'remote job complete');
+      const source = await entry.source;
+      if (!source) throw new Error('the source file changed while it was being transcoded; nothing was replaced (retry the job to transcode the new file)');
+      outcome = await swapIntoPlace(job, { path: own, size, format: s.output_format }, source, { queue, log, settings: s, tag: this.d.tag, intents: this.d.intents });
+      if (outcome === 'complete') log.info({ job: job.id, worker: name }, 'remote job complete');
     } catch (error) {
       outcome = 'failed';
       await unlink(own).catch(() => undefined);
@@ -451,16 +433,6 @@ export class RemotePool {
       this.remote.delete(r.job_id);
       this.send(name, 'lease', { v: PROTOCOL_VERSION, job_id: r.job_id, lease_id: r.lease_id, ok: false, final: true, reason: outcome });
       this.dispatch();
-    }
-  }
-
-  /** Just before the swap the source must still be the file that was assigned (as the local path checks). */
-  private async checkSourceUnchanged(job: Job, before: Stats | undefined, roots: readonly string[]): Promise<void> {
-    const where = await resolveInsideRoots(job.input_path, roots);
-    if (!where.ok || where.path !== job.input_path) throw new Error(`refusing to replace ${job.input_path}: ${where.ok ? `it now leads to ${where.path}` : where.reason}`);
-    const now = await stat(job.input_path);
-    if (!before || now.dev !== before.dev || now.ino !== before.ino || now.size !== before.size || now.mtimeMs !== before.mtimeMs) {
-      throw new Error('the source file changed while it was being transcoded; nothing was replaced (retry the job to transcode the new file)');
     }
   }
 
