@@ -1,17 +1,7 @@
-const UNITS = ['KB', 'MB', 'GB', 'TB', 'PB'];
+import { formatBytes } from '../../util/format.js';
 
-/** Binary units, as the service and upstream print them: `512 B`, `1.5 KB`, `1.2 GB`. */
-export function bytes(n: number | undefined): string {
-  if (n === undefined || !Number.isFinite(n) || n < 0) return '0 B';
-  if (n < 1024) return `${Math.floor(n)} B`;
-  let value = n / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(1)} ${UNITS[unit]}`;
-}
+/** Binary units, as the service and upstream print them (one definition: src/util/format.ts). */
+export const bytes = (n: number | undefined): string => formatBytes(n ?? 0);
 
 export function duration(ms: number | undefined): string {
   if (!ms || ms < 0) return '';

@@ -1,56 +1,12 @@
 /** Wire shapes the panel reads (README "API", docs/jobs-api.md). Only what the panel uses. */
 
-export type JobStatus = 'pending' | 'running' | 'complete' | 'failed' | 'cancelled' | 'skipped';
+// The server's own definitions (type-only: nothing of the server is bundled), so the panel cannot
+// drift from what the API sends.
+import type { JobStatus } from '../../jobs/types.js';
+
+export type { Job, JobStatus, Stats } from '../../jobs/types.js';
 export const STATUSES: readonly JobStatus[] = ['pending', 'running', 'complete', 'failed', 'skipped', 'cancelled'];
 export const FINISHED: ReadonlySet<JobStatus> = new Set(['complete', 'failed', 'skipped', 'cancelled']);
-
-export interface Job {
-  id: string;
-  input_path: string;
-  output_path?: string;
-  preset_id: string;
-  encoder: string;
-  is_hardware: boolean;
-  status: JobStatus;
-  progress: number;
-  speed: number;
-  eta: string;
-  error?: string;
-  skip_reason?: string;
-  input_size: number;
-  output_size?: number;
-  space_saved?: number;
-  duration_ms?: number;
-  width?: number;
-  height?: number;
-  video_codec?: string;
-  bit_depth?: number;
-  is_hdr?: boolean;
-  transcode_secs?: number;
-  phase?: string;
-  vmaf_score?: number;
-  selected_crf?: number;
-  smartshrink_quality?: string;
-  encoder_name?: string;
-  fallback_reason?: string;
-  /** `local` or the remote worker's name (issue 12). */
-  worker?: string;
-  created_at: string;
-  started_at: string | null;
-  completed_at: string | null;
-}
-
-export interface Stats {
-  pending: number;
-  running: number;
-  complete: number;
-  failed: number;
-  cancelled: number;
-  skipped: number;
-  total: number;
-  session_saved: number;
-  lifetime_saved: number;
-}
 
 export interface QueueState {
   paused: boolean;
