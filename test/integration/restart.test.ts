@@ -1,49 +1,17 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { access, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { instanceTag } from '../../src/jobs/tempfiles.js';
 import { startTestApp } from '../helpers/app.js';
+import { freePort } from '../helpers/broker.js';
 import { ClipFactory } from '../helpers/clips.js';
 import { del, get, post, waitFor } from '../helpers/http.js';
+import { processesMentioning, startProcess } from '../helpers/process.js';
 
 const clips = new ClipFactory();
-// The child runs in its own folder, where the bare name `tsx` would not resolve.
-const TSX = pathToFileURL(join(process.cwd(), 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Runs `src/main.ts` as a real process, as `npm start` would run dist/main.js. */
-function startProcess(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', TSX, join(process.cwd(), 'src', 'main.ts'), ...args], {
-    cwd,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d) => {
-    out += d;
-  });
-  child.stderr?.on('data', (d) => {
-    out += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => out, exited };
-}
-
-const ffmpegUnder = (dir: string): string[] =>
-  execFileSync('ps', ['-eww', '-o', 'pid,args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('ffmpeg') && l.includes(dir));
+/** ffmpeg processes whose command line names something under `dir` (read from /proc). */
+const ffmpegUnder = async (dir: string): Promise<string[]> => (await processesMentioning(dir)).filter((p) => p.args.includes('ffmpeg')).map((p) => p.args);
 
 describe('restarts (D8, D9)', function () {
   this.timeout(120_000);
@@ -90,7 +58,6 @@ describe('restarts (D8, D9)', function () {
       await waitFor(async () => (await get(t.url, '/api/jobs')).body.jobs[0]?.status === 'running', 'running');
       const id = (await get(t.url, '/api/jobs')).body.jobs[0].id;
       await t.stop(); // the job stays `running` in the database, as after a crash
-      const { writeFile } = await import('node:fs/promises');
       const tag = instanceTag(t.data);
       const ours = [join(t.temp, `long.${tag}01234567.shrinkray.tmp.mkv`), join(dir, `.long.${tag}76543210.shrinkray.part.mkv`)];
       // Another instance's temp file (another tag) is left alone: that instance may be running (D20).
@@ -98,7 +65,6 @@ describe('restarts (D8, D9)', function () {
       for (const path of [...ours, ...users]) await writeFile(path, 'x');
       const hour = new Date().getHours();
       t = await t.restart({ schedule_enabled: true, schedule_start_hour: (hour + 2) % 24, schedule_end_hour: (hour + 3) % 24 });
-      const { access } = await import('node:fs/promises');
       const exists = (p: string) => access(p).then(() => true, () => false);
       for (const path of ours) assert.equal(await exists(path), false, `${path} removed`);
       for (const path of users) assert.equal(await exists(path), true, `${path} kept`);
@@ -125,14 +91,14 @@ describe('restarts (D8, D9)', function () {
       await waitFor(() => fetch(`${url}/api/health`).then((r) => r.ok, () => false), 'service up', 20_000);
       await post(url, '/api/jobs', { paths: [a, b], preset_id: 'compress-hevc' });
       await waitFor(async () => (await get(url, '/api/jobs')).body.jobs[0]?.progress > 0, 'first job making progress', 30_000);
-      assert.equal(ffmpegUnder(temp).length, 1);
+      assert.equal((await ffmpegUnder(temp)).length, 1);
       assert.equal((await readdir(temp)).length, 1);
       const ids = (await get(url, '/api/jobs')).body.jobs.map((j: any) => j.id);
 
       first.child.kill('SIGTERM');
       assert.equal(await first.exited, 0, first.output());
       assert.deepEqual(await readdir(temp), []);
-      assert.deepEqual(ffmpegUnder(temp), []);
+      assert.deepEqual(await ffmpegUnder(temp), []);
       assert.match(first.output(), /"msg":"stopped"/);
 
       // Outside the schedule window nothing starts, so the recovered state can be seen as it is.
