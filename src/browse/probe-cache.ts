@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { ProbeResult } from '../media/probe-parse.js';
 import { createLimiter } from './limit.js';
 import { toVideoInfo, type VideoInfo } from './video-info.js';
@@ -41,6 +42,9 @@ export class ProbeCache {
   constructor(deps: ProbeCacheDeps) {
     this.d = deps;
     this.limit = createLimiter(deps.concurrency ?? 16);
+    // Every probe in flight (up to `concurrency`) listens on this one signal: not a leak, so no
+    // MaxListenersExceededWarning in the log for a cold browse of a big folder.
+    setMaxListeners(0, this.abort.signal);
   }
 
   get size(): number {
