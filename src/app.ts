@@ -169,7 +169,11 @@ export async function startApp(o: AppOptions): Promise<App> {
     ...(o.scheduleRecheckMs ? { recheckMs: o.scheduleRecheckMs } : {}),
     process: (job, temp, signal, hooks) => processJob(job, temp, signal, { queue, settings: () => settings.get(), encoders, log, probes, tag, intents, smartShrink, onFinalizing: hooks.finalizing }),
   });
-  if (s.remote_workers && s.mqtt_url) {
+  // The coordinator uses the broker the MQTT bridge finds: `mqtt_url`, else the Supervisor's MQTT
+  // service (the Mosquitto add-on), which may appear only after the start.
+  let stopping: Promise<void> | undefined;
+  const remoteOn = (broker: { url: string; username?: string; password?: string }): void => {
+    if (!s.remote_workers || remote || stopping) return;
     remote = new RemotePool({
       queue,
       settings: () => settings.get(),
@@ -179,9 +183,11 @@ export async function startApp(o: AppOptions): Promise<App> {
       intents,
       localDestinations: () => pool.destinations(),
       canStart: () => scheduleAllows(settings.get(), clock()),
-      broker: { url: s.mqtt_url, ...(s.mqtt_username ? { username: s.mqtt_username } : {}), ...(s.mqtt_password ? { password: s.mqtt_password } : {}) },
+      broker: { url: broker.url, ...(broker.username ? { username: broker.username } : {}), ...(broker.password ? { password: broker.password } : {}) },
     });
-  } else if (s.remote_workers) log.warn('remote_workers is on but mqtt_url is empty: remote workers are off');
+    remote.start();
+  };
+  if (s.remote_workers && !s.mqtt_url && !s.supervisor_token) log.warn('remote_workers is on but there is no broker (set mqtt_url): remote workers are off');
   const accepted = await loadAcceptedRequests(store);
   const service = new JobService({ queue, pool, settings, encoders, probes, nextId: createIdFactory(clock), clock, log, accepted, presetAvailable: (p) => !p.is_smart_shrink || smartShrink.availability() });
   settings.on('change', (next, previous) => {
@@ -221,7 +227,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     configRoutes({ settings, notifyFlag, pushover, encoders, version: VERSION }),
     browseRoutes({ browser }),
     statsHistoryRoutes({ history }),
-    workerRoutes({ view: queue, remote: () => remote?.list() ?? [], enabled: remote !== undefined, localEncoding: () => settings.get().local_encoding }),
+    workerRoutes({ view: queue, remote: () => remote?.list() ?? [], forget: (name: string) => remote?.forget(name) ?? 'unknown', enabled: () => remote !== undefined, localEncoding: () => settings.get().local_encoding }),
     jobRoutes({
       view: queue,
       actions: service,
@@ -241,18 +247,16 @@ export async function startApp(o: AppOptions): Promise<App> {
   const url = main.url;
   log.info({ url, api: api?.url, media: s.media_paths, data: settings.dataDir, temp: tempDir(), workers: s.workers }, 'shrinkray listening');
 
-  remote?.start();
   pool.start(s.workers);
   // D19: requests answered 202 before a crash are discovered again.
   const resumed = service.resumeAccepted();
   if (resumed > 0) log.info({ requests: resumed }, 'resumed accepted requests');
 
   // Home Assistant over MQTT (issue 5): a subscriber like SSE; a missing broker changes nothing else.
-  const mqtt = await startMqtt({ settings: s, view: queue, actions: service, encoders, store, log, version: VERSION, ...(o.fetchImpl ? { fetchImpl: o.fetchImpl } : {}), ...(remote ? { remoteWorkers: () => remote?.list() ?? [] } : {}) }, o.mqttRetryMs);
+  const mqtt = await startMqtt({ settings: s, view: queue, actions: service, encoders, store, log, version: VERSION, ...(o.fetchImpl ? { fetchImpl: o.fetchImpl } : {}), ...(s.remote_workers ? { remoteWorkers: () => remote?.list() ?? [], onBroker: remoteOn } : {}) }, o.mqttRetryMs);
   // A re-detection changes the encoder entity: a `stats` event makes the mirrors republish state.
   const unwatchEncoders = encoders.onChange(() => queue.statsChanged());
 
-  let stopping: Promise<void> | undefined;
   return {
     queue,
     service,

@@ -19,6 +19,8 @@ export interface StartMqttDeps {
   fetchImpl?: typeof fetch;
   /** Remote workers (issue 12), when the coordinator runs: their entities. */
   remoteWorkers?: () => WorkerSummary[];
+  /** Told the broker once it is known (from the settings or the Supervisor), before the bridge starts. */
+  onBroker?: (found: { url: string; username?: string; password?: string }, source: string) => void;
 }
 
 export interface MqttHandle {
@@ -64,6 +66,7 @@ export async function startMqtt(d: StartMqttDeps, retryMs: readonly number[] = R
     );
     if (stopped()) return;
     if (resolution.options) {
+      d.onBroker?.(resolution.options, resolution.source);
       bridge = await launch(d, resolution.options, resolution.source, fetchImpl, stopped);
       return;
     }

@@ -187,6 +187,25 @@ export class RemotePool {
     }));
   }
 
+  /**
+   * Forgets an offline worker: GET /api/workers and its Home Assistant entities drop it, and its
+   * retained status is cleared on the broker so the next start does not bring it back. An online
+   * worker or one holding a job is kept (it would announce itself again at once).
+   */
+  forget(name: string): 'forgotten' | 'unknown' | 'online' | 'busy' {
+    const w = this.workers.get(name);
+    if (!w) return 'unknown';
+    if (this.leases.ofWorker(name).length > 0) return 'busy';
+    if (w.online) return 'online';
+    this.workers.delete(name);
+    this.answered.delete(name);
+    for (const [key, a] of this.asks) if (a.name === name) this.asks.delete(key);
+    this.client?.publish(this.topics.of(name, 'status'), '', { qos: 1, retain: true });
+    this.d.log.info({ worker: name }, 'remote worker forgotten');
+    this.d.queue.statsChanged();
+    return 'forgotten';
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();

@@ -1,15 +1,29 @@
 import type Router from '@koa/router';
 import { apiRouter } from '../api/router.js';
+import { conflict, notFound } from '../errors.js';
 import type { QueueView } from '../jobs/actions.js';
 import type { WorkerInfo } from './coordinator.js';
 
-/** GET /api/workers (issue 12): the local slots and every remote worker seen since the start. */
-export function workerRoutes(d: { view: QueueView; remote: () => WorkerInfo[]; enabled: boolean; localEncoding: () => boolean }): Router {
+export interface WorkerRouteDeps {
+  view: QueueView;
+  remote: () => WorkerInfo[];
+  /** Forgets an offline remote worker ('unknown' when remote workers are off). */
+  forget: (name: string) => 'forgotten' | 'unknown' | 'online' | 'busy';
+  enabled: () => boolean;
+  localEncoding: () => boolean;
+}
+
+/**
+ * GET /api/workers (issue 12): the local slots and every remote worker seen since the start.
+ * DELETE /api/workers/{name}: forget an offline worker (its entry, its Home Assistant entities and
+ * its retained status on the broker).
+ */
+export function workerRoutes(d: WorkerRouteDeps): Router {
   const r = apiRouter();
   r.get('/workers', (ctx) => {
     const running = d.view.running();
     ctx.body = {
-      remote_workers: d.enabled,
+      remote_workers: d.enabled(),
       local: {
         enabled: d.localEncoding(),
         slots: d.view.workerCount(),
@@ -17,6 +31,14 @@ export function workerRoutes(d: { view: QueueView; remote: () => WorkerInfo[]; e
       },
       workers: d.remote(),
     };
+  });
+  r.delete('/workers/:name', (ctx) => {
+    const name = ctx.params.name ?? '';
+    const outcome = d.forget(name);
+    if (outcome === 'unknown') throw notFound(d.enabled() ? `no remote worker named '${name}'` : 'remote workers are off (remote_workers is false or no broker was found)');
+    if (outcome === 'busy') throw conflict(`worker '${name}' holds a job: cancel it or wait until it ends`);
+    if (outcome === 'online') throw conflict(`worker '${name}' is online: stop it first, or it announces itself again at once`);
+    ctx.body = { forgotten: name };
   });
   return r;
 }

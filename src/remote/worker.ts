@@ -4,7 +4,7 @@
  * lives (D22); whenever it stops without handing a staged file over, it removes what it wrote.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, open, unlink } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -53,6 +53,8 @@ interface Held {
   last: { progress: number; speed: number; eta: string };
   attempt: { encoder?: string; encoder_name?: string; is_hardware?: boolean; fallback_reason?: string };
   lastSentAt: number;
+  /** The coordinator run that assigned the job: a restarted one never re-attaches (it requeues). */
+  session: string | undefined;
   final: { promise: Promise<string>; resolve: (reason: string) => void };
 }
 
@@ -176,6 +178,8 @@ export class RemoteWorker {
       // A (re)started coordinator forgot every ask and lease: ask again at once.
       this.coordinatorSession = c.session;
       this.refusal = undefined;
+      // Its jobs are pending again there (D9): stop them now rather than at the next renewal.
+      for (const h of this.held.values()) if (h.session !== c.session && !h.handedOver) this.abandon(h, 'the coordinator restarted; it requeued the job');
       this.sendAsks(true);
     }
   }
@@ -205,6 +209,7 @@ export class RemoteWorker {
       last: { progress: 0, speed: 0, eta: '' },
       attempt: {},
       lastSentAt: 0,
+      session: this.coordinatorSession,
       final: { promise, resolve },
     };
     this.held.set(a.job_id, h);
@@ -261,8 +266,10 @@ export class RemoteWorker {
       }
       await this.untilMayStage(h);
       if (signal.aborted) return;
+      // Exclusive: a name someone else holds fails here, before this worker owns (and would remove) it.
+      const out = await open(a.staging, 'wx');
       h.stagingOwned = true;
-      await pipeline(createReadStream(h.temp), createWriteStream(a.staging, { flags: 'wx' }), { signal });
+      await pipeline(createReadStream(h.temp), out.createWriteStream(), { signal });
       const handle = await open(a.staging, 'r+');
       await handle.sync().finally(() => handle.close());
       if (signal.aborted || !h.lease.mayStage(this.now())) return;

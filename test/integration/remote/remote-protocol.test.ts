@@ -8,8 +8,10 @@ import { type Broker, startBroker } from '../../helpers/broker.js';
 import { ClipFactory } from '../../helpers/clips.js';
 import { entityState, validateAttributesPayload, validateDiscovery } from '../../helpers/ha-rules.js';
 import { get, post, waitFor } from '../../helpers/http.js';
+import { startSupervisor } from '../mqtt/harness.js';
 
 const clips = new ClipFactory();
+after(() => clips.dispose());
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A hand-driven worker speaking the protocol, to play the stale, late or mismatched worker. */
@@ -41,7 +43,6 @@ describe('remote worker protocol against a real coordinator and Mosquitto (issue
     await t.dispose();
     await broker.close();
   });
-  after(() => clips.dispose());
 
   it('a worker of another version is refused with a readable message and gets no job', async () => {
     await clips.copyTo(await clips.h264(1), join(t.media, 'a.mp4'));
@@ -152,6 +153,53 @@ describe('remote worker protocol against a real coordinator and Mosquitto (issue
     await ha.endAsync();
   });
 
+  it('DELETE /api/workers/{name} forgets an offline worker: the list, its entities and its retained status; an online or busy one is kept', async () => {
+    const del = (name: string) => fetch(`${t.url}/api/workers/${encodeURIComponent(name)}`, { method: 'DELETE' }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    const listed = async () => ((await get(t.url, '/api/workers')).body.workers as Array<{ name: string }>).map((x) => x.name);
+    const w = await fakeWorker(broker.url, 'old-desk', [{ coordinator: t.media, worker: t.media }]);
+    await waitFor(async () => (await listed()).includes('old-desk'), 'worker listed');
+    const online = await del('old-desk');
+    assert.equal(online.status, 409);
+    assert.match(online.body.error, /old-desk' is online: stop it first/);
+    // Holding a job: kept even when it says it is offline (the lease decides what happens to the job).
+    await clips.copyTo(await clips.h264(1), join(t.media, 'f.mp4'));
+    await w.send('ask', { name: 'old-desk', version: VERSION, ask_id: 'f1' });
+    await post(t.url, '/api/jobs', { paths: [join(t.media, 'f.mp4')], preset_id: 'compress-hevc' });
+    await w.next('assign');
+    await w.client.publishAsync('shrinkray/workers/old-desk/status', JSON.stringify({ v: 1, name: 'old-desk', online: false }), { qos: 1, retain: true });
+    await waitFor(async () => (await get(t.url, '/api/workers')).body.workers[0]?.online === false, 'offline');
+    const busy = await del('old-desk');
+    assert.equal(busy.status, 409);
+    assert.match(busy.body.error, /holds a job/);
+    // The lease (2 s) runs out; now it can be forgotten.
+    await waitFor(async () => (await get(t.url, '/api/jobs')).body.jobs[0].status === 'pending', 'requeued', 6000);
+    const ha: MqttClient = await connectAsync(broker.url, { protocolVersion: 5, clientId: 'ha-forget' });
+    const retained = new Map<string, string>();
+    ha.on('message', (topic, payload) => retained.set(topic, payload.toString()));
+    await ha.subscribeAsync(['homeassistant/+/+/+/config'], { qos: 1 });
+    await waitFor(() => [...retained.keys()].some((k) => k.endsWith('/worker_old_desk_online/config')), 'entity config seen');
+    await w.close();
+    const gone = await del('old-desk');
+    assert.deepEqual([gone.status, gone.body], [200, { forgotten: 'old-desk' }]);
+    assert.deepEqual(await listed(), []);
+    await waitFor(() => [...retained].filter(([k]) => k.includes('/worker_old_desk_')).every(([, v]) => v === ''), 'entities removed', 10_000);
+    await ha.endAsync();
+    // Its retained status is gone from the broker: a late subscriber (the next start) sees nothing.
+    const late: MqttClient = await connectAsync(broker.url, { protocolVersion: 5, clientId: 'late' });
+    const seen: string[] = [];
+    late.on('message', (topic, payload) => payload.length > 0 && seen.push(topic));
+    await late.subscribeAsync('shrinkray/workers/old-desk/status', { qos: 1 });
+    await sleep(500);
+    assert.deepEqual(seen, []);
+    await late.endAsync();
+    // Unknown names, and names no worker can have, are 404 and publish nothing.
+    for (const name of ['old-desk', 'nobody', '+', '#', 'a/b', 'OLD-DESK', 'old-desk ']) {
+      const r = await del(name);
+      assert.equal(r.status, 404, name);
+      assert.match(r.body.error, /no remote worker named/);
+    }
+  });
+
   it('messages from unknown workers and malformed payloads change nothing', async () => {
     const input = await clips.copyTo(await clips.h264(1), join(t.media, 'x.mp4'));
     await post(t.url, '/api/jobs', { paths: [input], preset_id: 'compress-hevc' });
@@ -167,5 +215,43 @@ describe('remote worker protocol against a real coordinator and Mosquitto (issue
     await sleep(1000);
     assert.equal((await get(t.url, '/api/jobs')).body.jobs[0].status, 'pending');
     await client.endAsync();
+  });
+});
+
+describe('remote workers without mqtt_url (issue 12)', function () {
+  this.timeout(60_000);
+  let broker: Broker;
+  let t: TestApp | undefined;
+  afterEach(async () => {
+    await t?.dispose();
+    t = undefined;
+    await broker?.close();
+  });
+
+  it("in the add-on the coordinator uses the Supervisor's broker (the Mosquitto add-on) like the MQTT bridge", async () => {
+    broker = await startBroker();
+    const supervisor = await startSupervisor(broker);
+    try {
+      t = await startTestApp({ overrides: { remote_workers: true, local_encoding: false, supervisor_url: supervisor.url, supervisor_token: 'tok' } });
+      const app = t;
+      await waitFor(async () => (await get(app.url, '/api/workers')).body.remote_workers === true, 'remote on through the Supervisor', 10_000);
+      assert.ok(supervisor.seen.some((line) => line === 'GET /services/mqtt Bearer tok'));
+      await clips.copyTo(await clips.h264(1), join(app.media, 's.mp4'));
+      const w = await fakeWorker(broker.url, 'nas', [{ coordinator: app.media, worker: '/mnt/media' }]);
+      await w.send('ask', { name: 'nas', version: VERSION, ask_id: 'n1' });
+      await post(app.url, '/api/jobs', { paths: [join(app.media, 's.mp4')], preset_id: 'compress-hevc' });
+      assert.equal((await w.next('assign')).body.input, '/mnt/media/s.mp4');
+      await w.close();
+    } finally {
+      await supervisor.close();
+    }
+  });
+
+  it('with no broker at all, GET /api/workers says remote workers are off and DELETE says why', async () => {
+    t = await startTestApp({ overrides: { remote_workers: true } });
+    assert.equal((await get(t.url, '/api/workers')).body.remote_workers, false);
+    const r = await fetch(`${t.url}/api/workers/desk`, { method: 'DELETE' });
+    assert.equal(r.status, 404);
+    assert.match((await r.json()).error, /remote workers are off/);
   });
 });

@@ -21,6 +21,8 @@ const ROUTES: Array<[string, string, string?]> = [
   ['GET', '/api/encoders'],
   ['GET', '/api/presets'],
   ['POST', '/api/stats/reset-session'],
+  ['GET', '/api/workers'],
+  ['DELETE', '/api/workers/desk'],
 ];
 
 describe('one way in (D21): the token and the ingress guard hold for every spelling of every path', function () {
