@@ -19,6 +19,10 @@ export interface AddonOptions {
   mqtt_discovery_prefix?: string;
   api_token?: string;
   api_port?: number;
+  remote_workers?: boolean;
+  remote_prefer?: string;
+  remote_lease_secs?: number;
+  local_encoding?: boolean;
 }
 
 export const INGRESS_PORT = 8099;
@@ -27,7 +31,7 @@ export const DEFAULT_API_PORT = 8080;
 /** The only folders an add-on may work in: the Supervisor's `media` and `share` maps. */
 export const ADDON_ROOTS = ['/media', '/share'] as const;
 
-const PASSED = ['log_level', 'mqtt_url', 'mqtt_username', 'mqtt_password', 'mqtt_base_topic', 'mqtt_discovery_prefix', 'api_token'] as const;
+const PASSED = ['log_level', 'mqtt_url', 'mqtt_username', 'mqtt_password', 'mqtt_base_topic', 'mqtt_discovery_prefix', 'api_token', 'remote_workers', 'remote_prefer', 'remote_lease_secs', 'local_encoding'] as const;
 
 /** The options are wrong in a way the Supervisor's schema cannot see; every problem is listed. */
 export class AddonOptionsError extends Error {

@@ -54,7 +54,7 @@ describe('the add-on package', function () {
     // every option maps to a real setting
     const { mapAddonOptions } = await import('../../../src/config/addon.js');
     const { checkSettings } = await import('../../../src/config/index.js');
-    const sample = { media_paths: ['/media'], log_level: 'info', log_format: 'json', temp_path: '/share/tmp', mqtt_url: 'mqtt://core-mosquitto:1883', mqtt_username: 'u', mqtt_password: 'p', mqtt_base_topic: 'shrinkray', mqtt_discovery_prefix: 'homeassistant', api_token: 'token-1234' };
+    const sample = { media_paths: ['/media'], log_level: 'info', log_format: 'json', temp_path: '/share/tmp', mqtt_url: 'mqtt://core-mosquitto:1883', mqtt_username: 'u', mqtt_password: 'p', mqtt_base_topic: 'shrinkray', mqtt_discovery_prefix: 'homeassistant', api_token: 'token-1234', remote_workers: true, remote_prefer: 'any', remote_lease_secs: 60, local_encoding: false };
     assert.deepEqual(Object.keys(sample).sort(), Object.keys(manifest.schema).sort());
     const checked = checkSettings(mapAddonOptions(sample));
     assert.ok(checked.ok, checked.ok ? '' : checked.problems.join('; '));

@@ -19,6 +19,13 @@ describe('add-on options → settings', () => {
     });
   });
 
+  it('passes the remote-worker options, false included (a coordinator that encodes nothing itself)', () => {
+    const mapped = mapAddonOptions({ remote_workers: true, local_encoding: false, remote_prefer: 'any', remote_lease_secs: 60 });
+    assert.deepEqual([mapped.remote_workers, mapped.local_encoding, mapped.remote_prefer, mapped.remote_lease_secs], [true, false, 'any', 60]);
+    assert.equal(checkSettings(mapped).ok, true);
+    assert.equal('remote_workers' in mapAddonOptions({}), false, 'unset options leave the defaults');
+  });
+
   it('temp files go beside the first media folder (same filesystem, hidden), unless the option says otherwise', () => {
     assert.equal(mapAddonOptions({ media_paths: ['/share/videos', '/media'] }).temp_path, '/share/videos/.shrinkray-tmp');
     assert.equal(mapAddonOptions({}).temp_path, '/media/.shrinkray-tmp');
