@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHttpApp } from '../../../src/api/server.js';
 import { jobRoutes } from '../../../src/api/routes.js';
+import { createHttpApp } from '../../../src/api/server.js';
 import type { QueueActions, QueueView } from '../../../src/jobs/actions.js';
 import type { Job, Stats } from '../../../src/jobs/types.js';
 import { createLogger } from '../../../src/log.js';
