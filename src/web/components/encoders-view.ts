@@ -3,6 +3,7 @@ import { customElement, state } from 'lit/decorators.js';
 import { api, errorText } from '../lib/api.js';
 import { dateTime } from '../lib/format.js';
 import { shared } from './styles.js';
+import './workers-view.js';
 
 interface Encoder {
   accel: string;
@@ -23,7 +24,10 @@ interface Encoders {
   results?: Encoder[];
 }
 
-/** What encoder detection found (GET /api/encoders) and, after "Detect again", why each one is (not) usable. */
+/**
+ * What encoder detection found (GET /api/encoders) and, after "Detect again", why each one is (not)
+ * usable; below it the remote workers (sr-workers).
+ */
 @customElement('sr-encoders')
 export class EncodersView extends LitElement {
   static override styles = [
@@ -99,6 +103,7 @@ export class EncodersView extends LitElement {
               </tbody>
             </table></div>`
         : html`<p>Loading…</p>`}
-    </section>`;
+    </section>
+    <sr-workers></sr-workers>`;
   }
 }

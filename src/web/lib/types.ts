@@ -2,7 +2,7 @@
 
 // The server's own definitions (type-only: nothing of the server is bundled), so the panel cannot
 // drift from what the API sends.
-import type { JobStatus } from '../../jobs/types.js';
+import type { Accel, Codec, JobStatus } from '../../jobs/types.js';
 
 export type { Job, JobStatus, Stats } from '../../jobs/types.js';
 export const STATUSES: readonly JobStatus[] = ['pending', 'running', 'complete', 'failed', 'skipped', 'cancelled'];
@@ -70,4 +70,29 @@ export interface HistoryRange {
   total_saved: number;
   total_jobs: number;
   history: DayTotal[];
+}
+
+/**
+ * GET /api/workers (src/remote/routes.ts). Mirrors `WorkerInfo` of src/remote/coordinator.ts, which
+ * cannot be imported here: its imports bring Node's typings into the panel's typecheck
+ * (test/e2e/panel-workers.test.ts fails to compile when the two drift apart).
+ */
+export interface WorkerInfo {
+  name: string;
+  online: boolean;
+  version: string | null;
+  encoders: Array<{ codec: Codec; encoder: string; accel: Accel; hardware: boolean }>;
+  slots: number;
+  free: number;
+  path_maps: Array<{ coordinator: string; worker: string }>;
+  running_jobs: string[];
+  last_seen: string | null;
+  /** Why the coordinator refuses this worker's asks (a version mismatch), when it does. */
+  refused: string | null;
+}
+
+export interface WorkersState {
+  remote_workers: boolean;
+  local: { enabled: boolean; slots: number; running_jobs: string[] };
+  workers: WorkerInfo[];
 }
