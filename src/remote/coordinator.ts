@@ -337,7 +337,10 @@ export class RemotePool {
     const st = m.value;
     const w = this.workers.get(name) ?? { name, online: false, encoders: [], slots: 0, free: 0, maps: [], lastSeen: null };
     w.online = st.online;
-    if (st.version !== undefined) w.version = st.version;
+    if (st.version !== undefined) {
+      if (st.version !== w.version) delete w.refused;
+      w.version = st.version;
+    }
     if (st.encoders) w.encoders = st.encoders;
     if (st.slots !== undefined) w.slots = st.slots;
     if (st.free !== undefined) w.free = st.free;
@@ -362,6 +365,8 @@ export class RemotePool {
       return;
     }
     if (!w?.online) return void this.d.log.info({ worker: name }, 'ignored an ask from a worker that has not announced itself');
+    // An upgraded worker: the old refusal no longer holds.
+    delete w.refused;
     w.lastSeen = this.now();
     if (this.answered.get(name)?.has(m.value.ask_id)) return;
     this.asks.set(`${name}\0${m.value.ask_id}`, { name, askId: m.value.ask_id });

@@ -57,6 +57,11 @@ describe('remote worker protocol against a real coordinator and Mosquitto (issue
     assert.equal((await get(t.url, '/api/jobs')).body.jobs[0].status, 'pending');
     const listed = (await get(t.url, '/api/workers')).body.workers.find((x: { name: string }) => x.name === 'old');
     assert.match(listed.refused, /0\.0\.1/);
+    // Upgraded: the refusal is gone and it gets the job.
+    await w.send('ask', { name: 'old', version: VERSION, ask_id: 'x2' });
+    await w.next('assign');
+    const upgraded = (await get(t.url, '/api/workers')).body.workers.find((x: { name: string }) => x.name === 'old');
+    assert.equal(upgraded.refused, null);
     await w.close();
   });
 
