@@ -9,6 +9,9 @@
  *             memory (RSS < 500 MB), startup with the jobs persisted (< 3 s)
  *   smartshrink: analysis ÷ full encode (≤ 0.15) and the final file's full VMAF (≥ tier − 1) on a
  *             2- and a 10-minute clip (bench/smartshrink.mts, which also runs alone)
+ *   remote:   remote workers over a real Mosquitto (bench/remote.mts): dispatch overhead per job with a
+ *             near-instant encode (remote vs local worker), added wall time on a real encode, and
+ *             throughput with 1 vs 2 remote workers (no gain possible on 2 cores)
  *
  * Environment:
  *   BENCH_ONLY=probe,sse   run only these parts      BENCH_SKIP=overhead   leave these out
@@ -16,6 +19,7 @@
  *   BENCH_OVERHEAD_ROUNDS (3) BENCH_OVERHEAD_SECONDS (40) BENCH_FILES (1000) BENCH_SSE_CLIENTS (100)
  *   BENCH_SSE_JOBS (25: two events each) BENCH_MQTT_JOBS (5) BENCH_MQTT_INTERVAL (5 s)
  *   BENCH_SCALE (10000,100000) BENCH_SCALE_SAMPLES (500)
+ *   BENCH_REMOTE_JOBS (40) BENCH_REMOTE_SECONDS (8) BENCH_REMOTE_ROUNDS (3) BENCH_REMOTE_BATCH (4)
  *   BENCH_RESULTS=path     where the table goes; default bench/RESULTS.md for a full run (all parts,
  *                          not quick) and nowhere otherwise; `append` adds this run to bench/RESULTS.md.
  */
@@ -28,6 +32,7 @@ import { SseRecorder } from '../test/helpers/sse.js';
 import { describeMachine, envNumber, machine, makeApp, pct, QUICK, secs, Table } from './common.mjs';
 import { mqttBench } from './mqtt.mjs';
 import { probeBench } from './probe.mjs';
+import { remoteBench } from './remote.mjs';
 import { scaleBench } from './scale.mjs';
 import { smartshrinkBench } from './smartshrink.mjs';
 import { sseBench } from './sse.mjs';
@@ -83,7 +88,7 @@ async function overhead(table: Table): Promise<void> {
   }
 }
 
-const PARTS: Record<string, (table: Table) => Promise<void>> = { overhead, probe: probeBench, sse: sseBench, mqtt: mqttBench, scale: scaleBench, smartshrink: smartshrinkBench };
+const PARTS: Record<string, (table: Table) => Promise<void>> = { overhead, probe: probeBench, sse: sseBench, mqtt: mqttBench, scale: scaleBench, smartshrink: smartshrinkBench, remote: remoteBench };
 const listOf = (s: string | undefined) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 const only = listOf(process.env.BENCH_ONLY);
 const skip = listOf(process.env.BENCH_SKIP);
