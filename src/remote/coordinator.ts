@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { rename, stat, unlink } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { type IClientOptions, type MqttClient, connect as mqttConnect } from 'mqtt';
 import type { Settings } from '../config/index.js';
 import { finalPathFor, stagingPathFor } from '../ffmpeg/finalize.js';
@@ -435,7 +435,9 @@ export class RemotePool {
       if (!job || !entry) throw new Error('the job is gone');
       // From here on the worker cannot touch the file: its name is ours alone.
       await rename(staged, own).catch((error: Error) => {
-        throw new Error(`the staged output is gone (${(error as NodeJS.ErrnoException).code ?? error.message})`);
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') throw new Error(`the worker's output is not at ${staged}: the worker's --path-map must name the folder this coordinator sees as ${dirname(staged)} (the original is untouched)`);
+        throw new Error(`the staged output could not be taken (${code ?? error.message}); the original is untouched`);
       });
       const tools = { ffmpeg: s.ffmpeg_path, ffprobe: s.ffprobe_path };
       const expect = { durationMs: job.duration_ms ?? r.expect.duration_ms, audioStreams: r.expect.audio_streams, subtitleStreams: r.expect.subtitle_streams ?? null, attachments: r.expect.attachments };

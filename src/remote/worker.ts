@@ -49,7 +49,11 @@ interface Held {
   temp: string;
   /** What the worker may have written into the media folder and must remove if it stops. */
   stagingOwned: boolean;
+  /** The `staged` result was sent: the file is the coordinator's to take or remove from now on. */
+  stagedSent: boolean;
   handedOver: boolean;
+  /** Wakes a wait for a renewal's acknowledgement. */
+  wake?: (() => void) | undefined;
   last: { progress: number; speed: number; eta: string };
   attempt: { encoder?: string; encoder_name?: string; is_hardware?: boolean; fallback_reason?: string };
   lastSentAt: number;
@@ -205,6 +209,7 @@ export class RemoteWorker {
       controller: new AbortController(),
       temp: join(this.d.opts.temp, `${shortName(basename(a.input, extname(a.input)))}.${uniqueHex(this.d.tag)}.shrinkray.tmp.${ext}`),
       stagingOwned: false,
+      stagedSent: false,
       handedOver: false,
       last: { progress: 0, speed: 0, eta: '' },
       attempt: {},
@@ -227,6 +232,7 @@ export class RemoteWorker {
     if (!h || h.assign.lease_id !== l.lease_id) return void this.d.log.debug({ job: l.job_id }, 'lease message for a job this worker does not hold');
     if (l.ok) {
       h.lease.acknowledged(l.seq);
+      h.wake?.();
       return;
     }
     if (l.reason === 'complete') {
@@ -273,6 +279,9 @@ export class RemoteWorker {
       const handle = await open(a.staging, 'r+');
       await handle.sync().finally(() => handle.close());
       if (signal.aborted || !h.lease.mayStage(this.now())) return;
+      // From here on the coordinator takes the file or removes it (swap, failed check, expired or
+      // discarded lease, its restart): a worker stopped now must not pull it from under the swap.
+      h.stagedSent = true;
       this.publish('result', {
         v: PROTOCOL_VERSION,
         job_id: a.job_id,
@@ -282,7 +291,6 @@ export class RemoteWorker {
         size: outcome.size,
         expect: { duration_ms: outcome.expect.durationMs, audio_streams: outcome.expect.audioStreams, subtitle_streams: outcome.expect.subtitleStreams ?? null, ...(outcome.expect.attachments === undefined ? {} : { attachments: outcome.expect.attachments }) },
       });
-      // The coordinator owns the staged file now, unless the lease dies before it says so.
       await h.final.promise;
     } catch (error) {
       if (signal.aborted) return;
@@ -291,7 +299,7 @@ export class RemoteWorker {
       this.publish('result', { v: PROTOCOL_VERSION, job_id: a.job_id, lease_id: a.lease_id, outcome: 'failed', error: message });
     } finally {
       await unlink(h.temp).catch(() => undefined);
-      if (h.stagingOwned && !h.handedOver) await unlink(a.staging).catch(() => undefined);
+      if (h.stagingOwned && !h.handedOver && !h.stagedSent) await unlink(a.staging).catch(() => undefined);
       this.held.delete(a.job_id);
       h.final.resolve('ended');
       this.d.log.info({ job: a.job_id }, 'job ended on this worker');
@@ -307,8 +315,12 @@ export class RemoteWorker {
         this.abandon(h, 'lease expired before the output could be staged');
         return;
       }
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise<void>((r) => {
+        h.wake = r;
+        setTimeout(r, 50);
+      });
     }
+    h.wake = undefined;
   }
 
   /** Stops the job; `run` removes the temp and any staging it wrote. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
@@ -42,7 +42,7 @@ describe('a worker stops the jobs of a coordinator that restarted (issue 12)', f
   const announce = (session: string) =>
     coordinator.publishAsync('shrinkray/workers/coordinator', JSON.stringify({ v: 1, version: VERSION, online: true, session }), { qos: 1, retain: true });
 
-  async function startWorker(encode: (signal: AbortSignal) => Promise<EncodeOutcome>) {
+  async function startWorker(encode: (signal: AbortSignal, temp: string) => Promise<EncodeOutcome>) {
     const inbox: Array<{ topic: string; body: Record<string, unknown> }> = [];
     coordinator.on('message', (topic, payload) => {
       if (payload.length > 0) inbox.push({ topic, body: JSON.parse(payload.toString()) });
@@ -51,7 +51,7 @@ describe('a worker stops the jobs of a coordinator that restarted (issue 12)', f
     const media = join(root, 'media');
     const opts = { help: false, mqttUrl: broker.url, mqttUsername: '', mqttPassword: '', baseTopic: 'shrinkray', name: 'desk', pathMaps: [{ coordinator: media, worker: media }], slots: 1, temp: join(root, 'temp'), ffmpeg: 'ffmpeg', ffprobe: 'ffprobe', logLevel: 'error' as const, logFormat: 'json' as const, askRepeatMs: 60_000 };
     const encoders = { best: () => x265, available: () => [x265], ready: async () => undefined };
-    worker = new RemoteWorker({ opts, version: VERSION, tag: workerTag('desk'), encoders, log: createLogger(process.env.TEST_LOG === '1' ? 'debug' : 'error'), encode: (_r, signal) => encode(signal) });
+    worker = new RemoteWorker({ opts, version: VERSION, tag: workerTag('desk'), encoders, log: createLogger(process.env.TEST_LOG === '1' ? 'debug' : 'error'), encode: (r, signal) => encode(signal, r.temp) });
     await worker.start();
     const ask = await waitFor(() => inbox.find((m) => m.topic.endsWith('/ask')), 'an ask', 10_000);
     const assign = (jobId: string) =>
@@ -106,6 +106,29 @@ describe('a worker stops the jobs of a coordinator that restarted (issue 12)', f
     await waitFor(() => w.inbox.filter((m) => m.topic.endsWith('/ask')).length >= 2, 'a new ask', 5_000);
     assert.equal(w.inbox.some((m) => m.topic.endsWith('/result')), false);
     assert.deepEqual(await readdir(join(root, 'temp')), []);
+  });
+
+  it('a worker stopped right after sending its staged result leaves the file to the coordinator (its swap may be under way)', async () => {
+    await announce('s2');
+    await mkdir(join(root, 'media'), { recursive: true });
+    // A finished encode: real bytes in the worker's temp file.
+    const w = await startWorker(async (_signal, temp) => {
+      await writeFile(temp, 'hevc!');
+      return { kind: 'encoded', size: 5, expect: { durationMs: 1000, audioStreams: 0 } };
+    });
+    // The coordinator acknowledges every renewal, as a live one does.
+    coordinator.on('message', (topic, payload) => {
+      if (!topic.endsWith('/progress')) return;
+      const p = JSON.parse(payload.toString());
+      void coordinator.publishAsync('shrinkray/workers/desk/lease', JSON.stringify({ v: 1, job_id: p.job_id, lease_id: p.lease_id, ok: true, seq: p.seq, expires_in_ms: 30_000 }), { qos: 1 });
+    });
+    await w.assign('job-3');
+    const result = await waitFor(() => w.inbox.find((m) => m.topic.endsWith('/result')), 'a result', 10_000);
+    await worker?.stop();
+    worker = undefined;
+    assert.equal(result.body.outcome, 'staged', JSON.stringify(result.body));
+    const staged = String(result.body.staging);
+    assert.equal((await stat(staged)).size, 5, 'the staged file is still there for the coordinator');
   });
 
   it('the coordinator going offline (its last will) does not stop the job: only the lease or a new session do', async () => {
