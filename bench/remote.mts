@@ -183,7 +183,8 @@ export async function remoteBench(table: Table): Promise<void> {
   const cores = availableParallelism();
   console.log(`${PART}: dispatch of ${n} near-instant jobs (remote vs local), ${rounds} real ${seconds} s encodes each way, ${k} real jobs on 1 vs 2 workers`);
   const root = await mkdtemp(join(tmpdir(), 'bench-remote-'));
-  const broker = await startBroker();
+  // BENCH_REMOTE_NODELAY=1: Mosquitto with `set_tcp_nodelay true` (its default is off).
+  const broker = await startBroker(process.env.BENCH_REMOTE_NODELAY === '1' ? { extraConfig: ['set_tcp_nodelay true'] } : {});
   const apps: App[] = [];
   const workers: RemoteWorker[] = [];
   const watches: Watch[] = [];

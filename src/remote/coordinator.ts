@@ -34,6 +34,7 @@ import {
   versionProblem,
   type WorkerEncoder,
 } from './protocol.js';
+import { sendWithoutDelay } from './socket.js';
 
 export interface RemotePoolDeps {
   queue: Queue;
@@ -126,6 +127,7 @@ export class RemotePool {
       will: { topic: this.topics.coordinator, payload: Buffer.from(offline), qos: 1, retain: true },
     });
     this.client = client;
+    sendWithoutDelay(client);
     client.on('connect', () => {
       this.d.log.info({ broker: url }, 'remote workers: coordinator connected');
       client.subscribe(['status', 'ask', 'progress', 'result'].map((k) => this.topics.all(k as 'status')), { qos: 1 });

@@ -28,6 +28,7 @@ import {
   remoteTopics,
   type WorkerStatus,
 } from './protocol.js';
+import { sendWithoutDelay } from './socket.js';
 
 export interface WorkerDeps {
   opts: WorkerOptions;
@@ -109,6 +110,7 @@ export class RemoteWorker {
       will: { topic: this.topics.of(o.name, 'status'), payload: Buffer.from(will), qos: 1, retain: true },
     });
     this.client = client;
+    sendWithoutDelay(client);
     client.on('connect', () => {
       this.d.log.info({ broker: o.mqttUrl, name: o.name }, 'worker connected to the broker');
       client.subscribe([this.topics.of(o.name, 'assign'), this.topics.of(o.name, 'lease'), this.topics.of(o.name, 'refused'), this.topics.coordinator], { qos: 1 });

@@ -68,12 +68,12 @@ async function waitUntilAccepting(
 }
 
 /** Starts Mosquitto on a free port. Retries with another port if the chosen one was taken meanwhile. */
-export async function startBroker(): Promise<Broker> {
+export async function startBroker(options: { extraConfig?: string[] } = {}): Promise<Broker> {
   const dir = await mkdtemp(join(tmpdir(), 'shrinkray-mosquitto-'));
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const broker = new MosquittoBroker(port, dir);
+    const broker = new MosquittoBroker(port, dir, options.extraConfig ?? []);
     try {
       await broker.start();
       return broker;
@@ -94,6 +94,7 @@ class MosquittoBroker implements Broker {
   constructor(
     readonly port: number,
     private readonly dir: string,
+    private readonly extraConfig: string[] = [],
   ) {
     this.url = `mqtt://127.0.0.1:${port}`;
     this.configPath = join(dir, `mosquitto-${port}.conf`);
@@ -112,6 +113,7 @@ class MosquittoBroker implements Broker {
       'log_dest stderr',
       'log_type error',
       'log_type warning',
+      ...this.extraConfig,
       '',
     ].join('\n');
     await writeFile(this.configPath, config);
