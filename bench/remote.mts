@@ -272,7 +272,7 @@ export async function remoteBench(table: Table): Promise<void> {
       value: `assigned → worker's encode called ${ms(median(phase.assignToEncode))}; encode returned → result sent ${ms(median(phase.encodeToResult))}; result sent → complete ${ms(median(phase.resultToComplete))}`,
       note:
         'p50s; the 2nd: waiting for an acknowledged renewal before staging, the copy to the staging name, its fsync ' +
-        `(the fake encode returned before the first renewal was acknowledged in ${phase.beforeAck} of ${n} jobs; the worker then polls every 50 ms, which no real encode waits for); ` +
+        `(the fake encode returned before the first renewal was acknowledged in ${phase.beforeAck} of ${n} jobs, so that round trip through the broker is in this figure; no real encode is that short); ` +
         'the 3rd: the coordinator takes the file, checks it again and swaps',
     });
     table.add({ part: PART, figure: `near-instant encode, local worker (${n} jobs, one at a time)`, value: `p50 ${ms(lP50)}  p95 ${ms(pct(total(lOne), 95))}`, note: `POST → complete; ${phases(lOne)}; its "encode" is one sh + cp process` });
