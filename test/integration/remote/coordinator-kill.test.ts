@@ -74,7 +74,10 @@ describe('SIGKILL of the coordinator during a remote job (issue 12)', function (
     }, 'both workers online', 60_000);
   });
 
-  afterEach(function () {
+  /** Watchers still sampling (a failed test never reaches its stop): stopped after every test. */
+  const watching: Array<() => Promise<unknown>> = [];
+  afterEach(async function () {
+    await Promise.all(watching.splice(0).map((stop) => stop()));
     if (this.currentTest?.state === 'failed') {
       process.stderr.write(coordinator?.output().slice(-4000) ?? '');
       for (const w of workers) process.stderr.write(w.output().slice(-3000));
@@ -104,13 +107,13 @@ describe('SIGKILL of the coordinator during a remote job (issue 12)', function (
         await sleep(20);
       }
     })();
-    return {
-      stop: async () => {
-        on = false;
-        await loop;
-        return { problems, maxEncodes, ino };
-      },
+    const stop = async () => {
+      on = false;
+      await loop;
+      return { problems, maxEncodes, ino };
     };
+    watching.push(stop);
+    return { stop };
   }
 
   async function finishes(input: string) {

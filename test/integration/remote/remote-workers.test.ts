@@ -21,7 +21,10 @@ async function encodesOf(name: string): Promise<number> {
   return n;
 }
 
-/** Samples encodesOf every 100 ms until stopped; `max()` is the most seen at once. */
+/** Watchers still sampling (a failed test never reaches its stop): stopped after every test. */
+const watching: Array<() => Promise<unknown>> = [];
+
+/** Samples encodesOf every 100 ms until stopped; `stop()` resolves with the most seen at once. */
 function watchEncodes(name: string) {
   let max = 0;
   let on = true;
@@ -31,7 +34,13 @@ function watchEncodes(name: string) {
       await sleep(100);
     }
   })();
-  return { stop: async () => { on = false; await loop; return max; } };
+  const stop = async () => {
+    on = false;
+    await loop;
+    return max;
+  };
+  watching.push(stop);
+  return { stop };
 }
 
 /** Every file under `dir` (recursively), relative names. */
@@ -69,7 +78,8 @@ describe('remote workers over MQTT (issue 12): a coordinator and two worker proc
     await online(['desk', 'nas']);
   });
 
-  afterEach(function () {
+  afterEach(async function () {
+    await Promise.all(watching.splice(0).map((stop) => stop()));
     if (this.currentTest?.state === 'failed') for (const w of workers) process.stderr.write(w.output().slice(-4000));
   });
 
