@@ -95,6 +95,8 @@ describe('faults: SSE client churn', function () {
     const sampler = setInterval(() => {
       peakSubs = Math.max(peakSubs, subscriberCount(queue)?.count ?? 0);
     }, 25);
+    // A failed assertion below skips the clearInterval: it must not keep mocha running.
+    sampler.unref();
     const churn = (async () => {
       const windowMs = 16_000;
       const starts = Array.from({ length: churnCount }, () => rng.int(0, windowMs)).sort((a, b) => a - b);
