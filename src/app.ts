@@ -227,7 +227,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     configRoutes({ settings, notifyFlag, pushover, encoders, version: VERSION }),
     browseRoutes({ browser }),
     statsHistoryRoutes({ history }),
-    workerRoutes({ view: queue, remote: () => remote?.list() ?? [], forget: (name: string) => remote?.forget(name) ?? 'unknown', enabled: () => remote !== undefined, localEncoding: () => settings.get().local_encoding }),
+    workerRoutes({ view: queue, remote: () => remote?.list() ?? [], forget: (name: string) => remote?.forget(name) ?? 'unknown', enabled: () => s.remote_workers, broker: () => (remote ? (remote.connected() ? 'connected' : 'connecting') : 'none'), localEncoding: () => settings.get().local_encoding }),
     jobRoutes({
       view: queue,
       actions: service,

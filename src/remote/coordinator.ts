@@ -130,7 +130,9 @@ export class RemotePool {
     sendWithoutDelay(client);
     client.on('connect', () => {
       this.d.log.info({ broker: url }, 'remote workers: coordinator connected');
-      client.subscribe(['status', 'ask', 'progress', 'result'].map((k) => this.topics.all(k as 'status')), { qos: 1 });
+      // No-local: the empty retained status `forget` publishes must not come back and delete a worker
+      // that announced itself again in the meantime.
+      client.subscribe(['status', 'ask', 'progress', 'result'].map((k) => this.topics.all(k as 'status')), { qos: 1, nl: true });
       client.publish(this.topics.coordinator, JSON.stringify({ v: PROTOCOL_VERSION, version: this.d.version, online: true, session: this.session }), { qos: 1, retain: true });
     });
     client.on('error', (error) => this.d.log.warn({ err: error.message }, 'remote workers: MQTT error'));
@@ -172,6 +174,11 @@ export class RemotePool {
       this.takeBack(id, 'paused');
     }
     return n;
+  }
+
+  /** Whether the coordinator's MQTT client is connected to the broker now. */
+  connected(): boolean {
+    return this.client?.connected === true;
   }
 
   list(): WorkerInfo[] {

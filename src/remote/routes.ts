@@ -9,7 +9,10 @@ export interface WorkerRouteDeps {
   remote: () => WorkerInfo[];
   /** Forgets an offline remote worker ('unknown' when remote workers are off). */
   forget: (name: string) => 'forgotten' | 'unknown' | 'online' | 'busy';
+  /** The `remote_workers` setting. */
   enabled: () => boolean;
+  /** `none`: no broker found yet (no `mqtt_url`, or the Supervisor has no MQTT service yet). */
+  broker: () => 'connected' | 'connecting' | 'none';
   localEncoding: () => boolean;
 }
 
@@ -24,6 +27,7 @@ export function workerRoutes(d: WorkerRouteDeps): Router {
     const running = d.view.running();
     ctx.body = {
       remote_workers: d.enabled(),
+      broker: d.enabled() ? d.broker() : 'none',
       local: {
         enabled: d.localEncoding(),
         slots: d.view.workerCount(),
@@ -35,7 +39,11 @@ export function workerRoutes(d: WorkerRouteDeps): Router {
   r.delete('/workers/:name', (ctx) => {
     const name = ctx.params.name ?? '';
     const outcome = d.forget(name);
-    if (outcome === 'unknown') throw notFound(d.enabled() ? `no remote worker named '${name}'` : 'remote workers are off (remote_workers is false or no broker was found)');
+    if (outcome === 'unknown') {
+      if (!d.enabled()) throw notFound('remote workers are off (remote_workers is false)');
+      if (d.broker() === 'none') throw notFound('remote workers are waiting for an MQTT broker (set mqtt_url, or start the Mosquitto add-on)');
+      throw notFound(`no remote worker named '${name}'`);
+    }
     if (outcome === 'busy') throw conflict(`worker '${name}' holds a job: cancel it or wait until it ends`);
     if (outcome === 'online') throw conflict(`worker '${name}' is online: stop it first, or it announces itself again at once`);
     ctx.body = { forgotten: name };

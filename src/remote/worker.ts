@@ -185,7 +185,13 @@ export class RemoteWorker {
       this.coordinatorSession = c.session;
       this.refusal = undefined;
       // Its jobs are pending again there (D9): stop them now rather than at the next renewal.
-      for (const h of this.held.values()) if (h.session !== c.session && !h.handedOver) this.abandon(h, 'the coordinator restarted; it requeued the job');
+      // A staged file still under its staging name is nobody's now: the dead coordinator cannot be
+      // swapping it and the new one never takes a file for a lease it did not grant.
+      for (const h of this.held.values()) {
+        if (h.session === c.session || h.handedOver) continue;
+        h.stagedSent = false;
+        this.abandon(h, 'the coordinator restarted; it requeued the job');
+      }
       this.sendAsks(true);
     }
   }
@@ -242,6 +248,9 @@ export class RemoteWorker {
       h.final.resolve('complete');
       return;
     }
+    // The coordinator ended the lease: it will not take the staged file (a failed check already
+    // renamed it away), so the worker removes what is left under the staging name.
+    h.stagedSent = false;
     this.abandon(h, `the coordinator took the job back (${l.reason})`);
   }
 

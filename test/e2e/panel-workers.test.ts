@@ -30,7 +30,7 @@ async function fakeWorker(url: string, name: string, media: string, o: { version
   return { client, send, announce, close: () => client.endAsync() };
 }
 
-type Listed = { remote_workers: boolean; workers: Array<{ name: string; online: boolean; refused: string | null }> };
+type Listed = { remote_workers: boolean; broker: string; workers: Array<{ name: string; online: boolean; refused: string | null }> };
 const listed = async (t: TestApp) => (await get<Listed>(t.url, '/api/workers')).body;
 const workerNamed = async (t: TestApp, name: string) => (await listed(t)).workers.find((w) => w.name === name);
 
@@ -48,7 +48,7 @@ describe('the web panel lists remote workers and forgets an offline one (issue 1
     browser = await launch();
     broker = await startBroker();
     t = await startTestApp({ sseKeepaliveMs: 1000, overrides: { remote_workers: true, mqtt_url: broker.url, local_encoding: false, remote_lease_secs: 2 } });
-    await waitFor(async () => (await listed(t)).remote_workers, 'remote workers on');
+    await waitFor(async () => (await listed(t)).broker === 'connected', 'remote workers on');
     proxy = await startIngressProxy(t.url);
   });
   afterEach(async () => {
@@ -151,14 +151,17 @@ describe('the web panel lists remote workers and forgets an offline one (issue 1
     const row = page.locator('li[data-worker="nas"]');
     const forget = row.getByRole('button', { name: 'Forget nas' });
     await forget.waitFor();
-    // Right after a refresh, so the panel still shows it offline when it comes back.
-    await page.waitForResponse((r) => r.url().endsWith('/api/workers') && r.request().method() === 'GET');
+    // The panel keeps its last (offline) view while the worker comes back: its refreshes get that
+    // same answer until the click, however slow the machine is.
+    const stale = await (await page.waitForResponse((r) => r.url().endsWith('/api/workers') && r.request().method() === 'GET')).text();
+    await page.route('**/api/workers', (route) => (route.request().method() === 'GET' ? route.fulfill({ status: 200, contentType: 'application/json', body: stale }) : route.continue()));
     await nas.announce(true);
     await waitFor(async () => (await workerNamed(t, 'nas'))?.online, 'nas online again');
     page.once('dialog', (d) => void d.accept());
     await forget.click();
     const problem = row.locator('.forget-error');
     await problem.waitFor();
+    await page.unroute('**/api/workers');
     assert.match((await problem.textContent()) ?? '', /worker 'nas' is online: stop it first/);
     assert.equal(await problem.getAttribute('role'), 'alert');
     // The next refresh shows it online, and an online worker has no Forget button.
@@ -217,6 +220,24 @@ describe('the web panel with remote workers off (headless Chromium)', function (
       assert.deepEqual(errors, []);
     } finally {
       await context.close();
+    }
+  });
+
+  it('on, but with no broker found yet: says so instead of "off"', async () => {
+    const waiting = await startTestApp({ overrides: { remote_workers: true } });
+    const waitingProxy = await startIngressProxy(waiting.url);
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${waitingProxy.url}#encoders`);
+      const line = page.getByTestId('broker-waiting');
+      await line.waitFor();
+      assert.match((await line.textContent()) ?? '', /Remote workers are on, but no MQTT broker was found yet/);
+      assert.equal(await page.getByTestId('remote-off').count(), 0);
+    } finally {
+      await context.close();
+      await waitingProxy.close();
+      await waiting.dispose();
     }
   });
 });

@@ -189,6 +189,11 @@ export class WorkersView extends LitElement {
                 ? `local encoding on, ${local.running_jobs.length} of ${local.slots} slot${local.slots === 1 ? '' : 's'} in use.`
                 : 'local encoding off (local_encoding option): jobs go to remote workers only.'}
             </p>
+            ${d.remote_workers && d.broker !== 'connected'
+              ? html`<p data-testid="broker-waiting">${d.broker === 'none'
+                  ? 'Remote workers are on, but no MQTT broker was found yet: set mqtt_url, or install and start the Mosquitto broker add-on.'
+                  : 'Remote workers are on; connecting to the MQTT broker…'}</p>`
+              : nothing}
             ${d.remote_workers
               ? d.workers.length === 0
                 ? html`<p class="dim">No remote worker has connected yet: run <code>shrinkray worker</code> on another machine (see Remote workers in the documentation).</p>`

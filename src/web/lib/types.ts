@@ -93,6 +93,8 @@ export interface WorkerInfo {
 
 export interface WorkersState {
   remote_workers: boolean;
+  /** The coordinator's link to the MQTT broker: `none` while no broker is known (no mqtt_url, no Mosquitto add-on yet). */
+  broker: 'connected' | 'connecting' | 'none';
   local: { enabled: boolean; slots: number; running_jobs: string[] };
   workers: WorkerInfo[];
 }

@@ -40,7 +40,7 @@ describe('SIGKILL of the coordinator during a remote job (issue 12)', function (
 
   const startCoordinator = async () => {
     const args = ['--media', media, '--data', join(root, 'data'), '--temp', join(root, 'temp'), '--port', String(port), '--host', '127.0.0.1'];
-    const p = startProcess([...args, '--remote-workers', 'true', '--mqtt-url', broker.url, '--local-encoding', 'false', '--remote-lease-secs', '15'], root);
+    const p = startProcess([...args, '--remote-workers', 'true', '--mqtt-url', broker.url, '--local-encoding', 'false', '--remote-lease-secs', '30'], root);
     coordinator = p;
     await waitFor(() => fetch(`${url}/api/health`).then((r) => r.ok, () => false), 'coordinator up', 30_000).catch((error: Error) => {
       throw new Error(`${error.message}\n${p.output().slice(-3000)}`);
@@ -145,7 +145,7 @@ describe('SIGKILL of the coordinator during a remote job (issue 12)', function (
     // Nobody tells the worker: it keeps encoding for the dead coordinator until the new one appears.
     await sleep(500);
     assert.equal(await encodesOf('mid.mkv'), 1, 'the worker still encodes after the kill');
-    // The lease (15 s) outlasts the restart even under load, so what stops the old run is the new
+    // The lease (30 s) outlasts the restart even under load, so what stops the old run is the new
     // coordinator's session, not the lease running out.
     await startCoordinator();
     const again = await jobOf(input);

@@ -37,7 +37,7 @@ describe('remote worker protocol against a real coordinator and Mosquitto (issue
   beforeEach(async () => {
     broker = await startBroker();
     t = await startTestApp({ overrides: { remote_workers: true, mqtt_url: broker.url, local_encoding: false, remote_lease_secs: 2 } });
-    await waitFor(async () => (await get(t.url, '/api/workers')).body.remote_workers === true, 'remote on');
+    await waitFor(async () => (await get(t.url, '/api/workers')).body.broker === 'connected', 'remote on');
   });
   afterEach(async () => {
     await t.dispose();
@@ -198,11 +198,20 @@ describe('remote worker protocol against a real coordinator and Mosquitto (issue
     assert.deepEqual(seen, []);
     await late.endAsync();
     // Unknown names, and names no worker can have, are 404 and publish nothing.
+    const spy: MqttClient = await connectAsync(broker.url, { protocolVersion: 5, clientId: 'spy' });
+    const published: string[] = [];
+    spy.on('message', (topic) => published.push(topic));
+    await spy.subscribeAsync('shrinkray/workers/#', { qos: 1 });
+    await sleep(300);
+    published.length = 0;
     for (const name of ['old-desk', 'nobody', '+', '#', 'a/b', 'OLD-DESK', 'old-desk ']) {
       const r = await del(name);
       assert.equal(r.status, 404, name);
       assert.match(r.body.error, /no remote worker named/);
     }
+    await sleep(300);
+    assert.deepEqual(published, []);
+    await spy.endAsync();
   });
 
   it('messages from unknown workers and malformed payloads change nothing', async () => {
@@ -239,7 +248,7 @@ describe('remote workers without mqtt_url (issue 12)', function () {
     try {
       t = await startTestApp({ overrides: { remote_workers: true, local_encoding: false, supervisor_url: supervisor.url, supervisor_token: 'tok' } });
       const app = t;
-      await waitFor(async () => (await get(app.url, '/api/workers')).body.remote_workers === true, 'remote on through the Supervisor', 10_000);
+      await waitFor(async () => (await get(app.url, '/api/workers')).body.broker === 'connected', 'remote on through the Supervisor', 10_000);
       assert.ok(supervisor.seen.some((line) => line === 'GET /services/mqtt Bearer tok'));
       await clips.copyTo(await clips.h264(1), join(app.media, 's.mp4'));
       const w = await fakeWorker(broker.url, 'nas', [{ coordinator: app.media, worker: '/mnt/media' }]);
@@ -252,11 +261,18 @@ describe('remote workers without mqtt_url (issue 12)', function () {
     }
   });
 
-  it('with no broker at all, GET /api/workers says remote workers are off and DELETE says why', async () => {
+  it('with no broker at all, GET /api/workers says it waits for one and DELETE says why; with the setting off, that it is off', async () => {
     t = await startTestApp({ overrides: { remote_workers: true } });
-    assert.equal((await get(t.url, '/api/workers')).body.remote_workers, false);
+    const body = (await get(t.url, '/api/workers')).body;
+    assert.deepEqual([body.remote_workers, body.broker], [true, 'none']);
     const r = await fetch(`${t.url}/api/workers/desk`, { method: 'DELETE' });
     assert.equal(r.status, 404);
-    assert.match((await r.json()).error, /remote workers are off/);
+    assert.match((await r.json()).error, /waiting for an MQTT broker/);
+    await t.dispose();
+    t = await startTestApp();
+    const off = (await get(t.url, '/api/workers')).body;
+    assert.deepEqual([off.remote_workers, off.broker], [false, 'none']);
+    const r2 = await fetch(`${t.url}/api/workers/desk`, { method: 'DELETE' });
+    assert.match((await r2.json()).error, /remote workers are off/);
   });
 });

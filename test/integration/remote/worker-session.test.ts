@@ -131,6 +131,28 @@ describe('a worker stops the jobs of a coordinator that restarted (issue 12)', f
     assert.equal((await stat(staged)).size, 5, 'the staged file is still there for the coordinator');
   });
 
+  it('a staged file whose result no coordinator heard is removed when a new coordinator session appears', async () => {
+    await announce('s3');
+    await mkdir(join(root, 'media'), { recursive: true });
+    const w = await startWorker(async (_signal, temp) => {
+      await writeFile(temp, 'hevc!');
+      return { kind: 'encoded', size: 5, expect: { durationMs: 1000, audioStreams: 0 } };
+    });
+    // The coordinator acknowledges renewals, then dies without a word: the staged result is lost.
+    coordinator.on('message', (topic, payload) => {
+      if (!topic.endsWith('/progress')) return;
+      const p = JSON.parse(payload.toString());
+      void coordinator.publishAsync('shrinkray/workers/desk/lease', JSON.stringify({ v: 1, job_id: p.job_id, lease_id: p.lease_id, ok: true, seq: p.seq, expires_in_ms: 30_000 }), { qos: 1 });
+    });
+    await w.assign('job-4');
+    const result = await waitFor(() => w.inbox.find((m) => m.topic.endsWith('/result')), 'a result', 10_000);
+    const staged = String(result.body.staging);
+    assert.equal((await stat(staged)).size, 5);
+    // A new coordinator (its startup cleanup already done) never takes this file: the worker removes it.
+    await announce('s4');
+    await waitFor(() => stat(staged).then(() => false, () => true), 'the staged file removed', 5_000);
+  });
+
   it('the coordinator going offline (its last will) does not stop the job: only the lease or a new session do', async () => {
     await announce('s1');
     const e = hangingEncode();
