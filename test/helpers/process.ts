@@ -40,3 +40,14 @@ export async function processesMentioning(text: string): Promise<Array<{ pid: nu
   }
   return out;
 }
+
+/** ffmpeg processes on this machine with an argument ending in `/name` (their input or output file). */
+export async function encodesOf(name: string): Promise<number> {
+  let n = 0;
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const args = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if ((args[0] ?? '').split('/').pop() === 'ffmpeg' && args.some((a) => a.endsWith(`/${name}`))) n += 1;
+  }
+  return n;
+}

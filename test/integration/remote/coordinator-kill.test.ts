@@ -1,25 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { type Broker, freePort, startBroker } from '../../helpers/broker.js';
 import { ClipFactory, ffprobeJson } from '../../helpers/clips.js';
 import { get, post, waitFor } from '../../helpers/http.js';
-import { type ServiceProcess, startProcess } from '../../helpers/process.js';
+import { encodesOf, type ServiceProcess, startProcess } from '../../helpers/process.js';
 
 const clips = new ClipFactory();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** ffmpeg processes on this machine whose arguments end with `/name`. */
-async function encodesOf(name: string): Promise<number> {
-  let n = 0;
-  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
-    if (!/^\d+$/.test(pid)) continue;
-    const args = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
-    if (basename(args[0] ?? '') === 'ffmpeg' && args.some((a) => a.endsWith(`/${name}`))) n += 1;
-  }
-  return n;
-}
 
 /**
  * Issue 12: "an original is never lost whatever dies when". The coordinator is a real process here,

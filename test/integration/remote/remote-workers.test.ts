@@ -1,25 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile, stat, symlink } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { mkdir, readdir, stat, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { type Broker, startBroker } from '../../helpers/broker.js';
 import { ClipFactory, ffprobeJson } from '../../helpers/clips.js';
 import { get, post, waitFor } from '../../helpers/http.js';
-import { type ServiceProcess, startProcess } from '../../helpers/process.js';
+import { encodesOf, type ServiceProcess, startProcess } from '../../helpers/process.js';
 
 const clips = new ClipFactory();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** ffmpeg processes on this machine encoding a file named `name` (its input argument ends with it). */
-async function encodesOf(name: string): Promise<number> {
-  let n = 0;
-  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
-    if (!/^\d+$/.test(pid)) continue;
-    const args = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
-    if (basename(args[0] ?? '') === 'ffmpeg' && args.some((a) => a.endsWith(`/${name}`))) n += 1;
-  }
-  return n;
-}
 
 /** Watchers still sampling (a failed test never reaches its stop): stopped after every test. */
 const watching: Array<() => Promise<unknown>> = [];

@@ -73,6 +73,20 @@ describe('a worker stops the jobs of a coordinator that restarted (issue 12)', f
     return { inbox, assign };
   }
 
+  /** A finished encode: real bytes in the worker's temp file. */
+  const finishedEncode = async (_signal: AbortSignal, temp: string): Promise<EncodeOutcome> => {
+    await writeFile(temp, 'hevc!');
+    return { kind: 'encoded', size: 5, expect: { durationMs: 1000, audioStreams: 0 } };
+  };
+
+  /** The test coordinator acknowledges every renewal, as a live one does. */
+  const acknowledgeRenewals = () =>
+    coordinator.on('message', (topic, payload) => {
+      if (!topic.endsWith('/progress')) return;
+      const p = JSON.parse(payload.toString());
+      void coordinator.publishAsync('shrinkray/workers/desk/lease', JSON.stringify({ v: 1, job_id: p.job_id, lease_id: p.lease_id, ok: true, seq: p.seq, expires_in_ms: 30_000 }), { qos: 1 });
+    });
+
   /** An encode that runs until it is aborted, reporting when. */
   function hangingEncode() {
     let startedAt = 0;
@@ -111,17 +125,8 @@ describe('a worker stops the jobs of a coordinator that restarted (issue 12)', f
   it('a worker stopped right after sending its staged result leaves the file to the coordinator (its swap may be under way)', async () => {
     await announce('s2');
     await mkdir(join(root, 'media'), { recursive: true });
-    // A finished encode: real bytes in the worker's temp file.
-    const w = await startWorker(async (_signal, temp) => {
-      await writeFile(temp, 'hevc!');
-      return { kind: 'encoded', size: 5, expect: { durationMs: 1000, audioStreams: 0 } };
-    });
-    // The coordinator acknowledges every renewal, as a live one does.
-    coordinator.on('message', (topic, payload) => {
-      if (!topic.endsWith('/progress')) return;
-      const p = JSON.parse(payload.toString());
-      void coordinator.publishAsync('shrinkray/workers/desk/lease', JSON.stringify({ v: 1, job_id: p.job_id, lease_id: p.lease_id, ok: true, seq: p.seq, expires_in_ms: 30_000 }), { qos: 1 });
-    });
+    const w = await startWorker(finishedEncode);
+    acknowledgeRenewals();
     await w.assign('job-3');
     const result = await waitFor(() => w.inbox.find((m) => m.topic.endsWith('/result')), 'a result', 10_000);
     await worker?.stop();
@@ -134,16 +139,9 @@ describe('a worker stops the jobs of a coordinator that restarted (issue 12)', f
   it('a staged file whose result no coordinator heard is removed when a new coordinator session appears', async () => {
     await announce('s3');
     await mkdir(join(root, 'media'), { recursive: true });
-    const w = await startWorker(async (_signal, temp) => {
-      await writeFile(temp, 'hevc!');
-      return { kind: 'encoded', size: 5, expect: { durationMs: 1000, audioStreams: 0 } };
-    });
+    const w = await startWorker(finishedEncode);
     // The coordinator acknowledges renewals, then dies without a word: the staged result is lost.
-    coordinator.on('message', (topic, payload) => {
-      if (!topic.endsWith('/progress')) return;
-      const p = JSON.parse(payload.toString());
-      void coordinator.publishAsync('shrinkray/workers/desk/lease', JSON.stringify({ v: 1, job_id: p.job_id, lease_id: p.lease_id, ok: true, seq: p.seq, expires_in_ms: 30_000 }), { qos: 1 });
-    });
+    acknowledgeRenewals();
     await w.assign('job-4');
     const result = await waitFor(() => w.inbox.find((m) => m.topic.endsWith('/result')), 'a result', 10_000);
     const staged = String(result.body.staging);
