@@ -60,6 +60,8 @@ export interface AppOptions {
   fetchImpl?: typeof fetch;
   /** Delays between Supervisor MQTT look-ups after a miss (tests use short ones). */
   mqttRetryMs?: readonly number[];
+  /** The MQTT bridge's reconnect backoff [first, cap] in ms (default 1 s … 30 s; tests use short ones). */
+  mqttReconnectBackoffMs?: [number, number];
   /** Where VAAPI render nodes are looked for (default /dev/dri); tests point it at a plain folder. */
   driDir?: string;
 }
@@ -253,7 +255,7 @@ export async function startApp(o: AppOptions): Promise<App> {
   if (resumed > 0) log.info({ requests: resumed }, 'resumed accepted requests');
 
   // Home Assistant over MQTT (issue 5): a subscriber like SSE; a missing broker changes nothing else.
-  const mqtt = await startMqtt({ settings: s, view: queue, actions: service, encoders, store, log, version: VERSION, ...(o.fetchImpl ? { fetchImpl: o.fetchImpl } : {}), ...(s.remote_workers ? { remoteWorkers: () => remote?.list() ?? [], onBroker: remoteOn } : {}) }, o.mqttRetryMs);
+  const mqtt = await startMqtt({ settings: s, view: queue, actions: service, encoders, store, log, version: VERSION, ...(o.fetchImpl ? { fetchImpl: o.fetchImpl } : {}), ...(o.mqttReconnectBackoffMs ? { reconnectBackoffMs: o.mqttReconnectBackoffMs } : {}), ...(s.remote_workers ? { remoteWorkers: () => remote?.list() ?? [], onBroker: remoteOn } : {}) }, o.mqttRetryMs);
   // A re-detection changes the encoder entity: a `stats` event makes the mirrors republish state.
   const unwatchEncoders = encoders.onChange(() => queue.statsChanged());
 

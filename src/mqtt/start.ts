@@ -21,6 +21,8 @@ export interface StartMqttDeps {
   remoteWorkers?: () => WorkerSummary[];
   /** Told the broker once it is known (from the settings or the Supervisor), before the bridge starts. */
   onBroker?: (found: { url: string; username?: string; password?: string }, source: string) => void;
+  /** The bridge's reconnect backoff [first, cap] in ms (default 1 s … 30 s); tests use short ones. */
+  reconnectBackoffMs?: [number, number];
 }
 
 export interface MqttHandle {
@@ -130,6 +132,7 @@ async function launch(
       previousInstanceIds: previousIds,
       swVersion: d.version,
       ...(configurationUrl ? { configurationUrl } : {}),
+      ...(d.reconnectBackoffMs ? { reconnectBackoffMs: d.reconnectBackoffMs } : {}),
     },
     {
       view: d.view,

@@ -6,6 +6,7 @@ import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { type Broker, startBroker } from '../../helpers/broker.js';
 import { ClipFactory } from '../../helpers/clips.js';
 import { get, post, waitFor } from '../../helpers/http.js';
+import { startTcpGate } from '../../helpers/tcp-gate.js';
 import { ENTITY_COUNT, Observer } from './harness.js';
 
 const clips = new ClipFactory();
@@ -163,25 +164,39 @@ describe('MQTT with the real app', function () {
   });
 
   it('the broker goes away during a real transcode: the job finishes, and the state is right when it returns', async () => {
-    t = await startTestApp({ overrides: { mqtt_url: broker.url, mqtt_state_interval_secs: 1 } });
-    ha = await Observer.connect(broker.url, ['shrinkray/#']);
-    await ha.waitForLast('shrinkray/status', (p) => p === 'online', 'online', 10_000);
-    const file = await clips.copyTo(await clips.slow(6), join(t.media, 'long.mkv'));
-    await post(t.url, '/api/jobs', { paths: [file], preset_id: 'compress-hevc' });
-    await ha.waitForLast('shrinkray/state', (p) => JSON.parse(p).running === 1, 'running', 20_000);
-    await ha.end();
-    ha = undefined;
-    await broker.stop();
-    const app = t;
-    await waitFor(async () => (await get(app.url, '/api/stats')).body.complete === 1, 'job complete without a broker', 60_000);
-    await broker.start();
-    // Mosquitto runs without persistence here: everything Home Assistant sees now was republished.
-    ha = await Observer.connect(broker.url, ['shrinkray/#', 'homeassistant/#']);
-    await ha.waitForLast('shrinkray/status', (p) => p === 'online', 'online again', 20_000);
-    const state = await ha.waitForLast('shrinkray/state', (p) => JSON.parse(p).complete === 1 && JSON.parse(p).running === 0, 'state restored', 20_000);
-    assert.equal(JSON.parse(state.payload).session_saved, (await get(t.url, '/api/stats')).body.session_saved);
-    await waitFor(() => (ha?.messages ?? []).filter((m) => m.topic.endsWith('/config')).length === ENTITY_COUNT, 'discovery republished', 10_000);
-    await ha.waitFor((m) => m.topic === 'shrinkray/event' && JSON.parse(m.payload).event_type === 'job_complete', 'the job_complete kept while offline', 10_000);
+    // The app reaches the broker through a gate, so that when the broker is back the observer below has
+    // subscribed before the app may reconnect: the job_complete kept while offline is not retained, and
+    // it goes out at once on reconnect.
+    const gate = await startTcpGate(broker.port);
+    try {
+      t = await startTestApp({ overrides: { mqtt_url: gate.url, mqtt_state_interval_secs: 1 }, appOptions: { mqttReconnectBackoffMs: [200, 1000] } });
+      ha = await Observer.connect(broker.url, ['shrinkray/#']);
+      await ha.waitForLast('shrinkray/status', (p) => p === 'online', 'online', 10_000);
+      const file = await clips.copyTo(await clips.slow(6), join(t.media, 'long.mkv'));
+      await post(t.url, '/api/jobs', { paths: [file], preset_id: 'compress-hevc' });
+      await ha.waitForLast('shrinkray/state', (p) => JSON.parse(p).running === 1, 'running', 20_000);
+      await ha.end();
+      ha = undefined;
+      await broker.stop();
+      gate.shut();
+      const app = t;
+      assert.equal((await get(app.url, '/api/stats')).body.complete, 0, 'the job was still running when the broker went away');
+      await waitFor(async () => (await get(app.url, '/api/stats')).body.complete === 1, 'job complete without a broker', 60_000);
+      await broker.start();
+      // Mosquitto runs without persistence here: everything Home Assistant sees now was republished.
+      ha = await Observer.connect(broker.url, ['shrinkray/#', 'homeassistant/#']);
+      const before = gate.passed();
+      gate.open();
+      await ha.waitForLast('shrinkray/status', (p) => p === 'online', 'online again', 20_000);
+      assert.ok(gate.passed() > before, 'the app came back through the gate');
+      const state = await ha.waitForLast('shrinkray/state', (p) => JSON.parse(p).complete === 1 && JSON.parse(p).running === 0, 'state restored', 20_000);
+      assert.equal(JSON.parse(state.payload).session_saved, (await get(t.url, '/api/stats')).body.session_saved);
+      await waitFor(() => (ha?.messages ?? []).filter((m) => m.topic.endsWith('/config')).length === ENTITY_COUNT, 'discovery republished', 10_000);
+      const event = await ha.waitFor((m) => m.topic === 'shrinkray/event' && JSON.parse(m.payload).event_type === 'job_complete', 'the job_complete kept while offline', 10_000);
+      assert.equal(JSON.parse(event.payload).path, file);
+    } finally {
+      await gate.close();
+    }
   });
 
   it('without a broker configured, MQTT is off: no bridge, no Supervisor call, and the service runs', async () => {

@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { Broker } from '../../helpers/broker.js';
 import { validateDiscovery } from '../../helpers/ha-rules.js';
+import { startTcpGate } from '../../helpers/tcp-gate.js';
 import { ENTITY_COUNT, Observer, sleep, startTestBridge, useBroker } from './harness.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -62,7 +63,11 @@ describe('mqtt resilience (real broker)', function () {
   });
 
   it('broker stopped and restarted while a job runs: the job finishes, everything comes back', async () => {
-    const t = startTestBridge(broker, { reconnectBackoffMs: [400, 800] });
+    // Through a gate: the late observer subscribes before the bridge may reconnect, so the job_complete
+    // flushed on reconnect (not retained) cannot go out before anyone listens.
+    const gate = await startTcpGate(broker.port);
+    cleanup.push(() => gate.close());
+    const t = startTestBridge(broker, { url: gate.url, reconnectBackoffMs: [400, 800] });
     cleanup.push(() => t.bridge.stop());
     const obs = await observe([`${t.base}/status`]);
     await obs.waitForLast(`${t.base}/status`, (p) => p === 'online', 'online');
@@ -71,14 +76,18 @@ describe('mqtt resilience (real broker)', function () {
     t.queue.progress(job.id, 10);
     await sleep(50);
     await broker.stop();
+    gate.shut();
+    // The gate passes the broker's close on to the bridge a moment later.
+    for (let waited = 0; t.bridge.connected() && waited < 5000; waited += 10) await sleep(10);
+    assert.equal(t.bridge.connected(), false);
     const began = Date.now();
     for (let p = 11; p <= 99; p++) t.queue.progress(job.id, p);
     t.queue.complete(job.id, 3_000_000_000);
     assert.ok(Date.now() - began < 100, 'queue events are not slowed by a down broker');
-    assert.equal(t.bridge.connected(), false);
     await broker.start();
     // Retained state was lost with the broker (no persistence): the bridge must put it all back.
     const late = await observe([`${t.base}/#`, `homeassistant/+/${t.node}/+/config`]);
+    gate.open();
     const event = await late.waitFor(
       (m) => m.topic === `${t.base}/event` && m.payload.includes('job_complete'),
       'job_complete from backlog',
