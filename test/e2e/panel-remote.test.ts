@@ -7,7 +7,7 @@ import { VERSION } from '../../src/version.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { type Broker, startBroker } from '../helpers/broker.js';
 import { ClipFactory } from '../helpers/clips.js';
-import { post, waitFor } from '../helpers/http.js';
+import { get, post, waitFor } from '../helpers/http.js';
 import { type IngressProxy, startIngressProxy } from '../helpers/ingress-proxy.js';
 import { buildPanelOnce, launch, watchErrors } from './panel-harness.js';
 
@@ -28,6 +28,9 @@ describe('the web panel shows the remote worker of a job (issue 12, headless Chr
     broker = await startBroker();
     t = await startTestApp({ sseKeepaliveMs: 1000, overrides: { remote_workers: true, mqtt_url: broker.url, local_encoding: false, remote_lease_secs: 30 } });
     proxy = await startIngressProxy(t.url);
+    // The fake worker's single ask is not retained: the coordinator must be subscribed before it is sent.
+    const app = t;
+    await waitFor(async () => (await get(app.url, '/api/workers')).body.broker === 'connected', 'the coordinator on the broker', 30_000);
   });
   after(async () => {
     await worker?.endAsync();

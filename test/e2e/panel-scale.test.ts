@@ -10,9 +10,11 @@ import { buildPanelOnce, launch, shot } from './panel-harness.js';
 const N = 10_000;
 /**
  * Navigation start → the first job rows on screen, with 10,000 jobs (a ~7 MB `init` snapshot through
- * the ingress stand-in). About 1 s on an idle 2-core machine; the bound leaves room for a loaded CI.
+ * the ingress stand-in). 0.5–1 s on an idle 2-core machine; the bound only catches a panel that renders
+ * every row (tens of seconds) and leaves room for a CI machine busy with other work. The figures to
+ * compare are printed.
  */
-const FIRST_RENDER_LIMIT_MS = 4000;
+const FIRST_RENDER_LIMIT_MS = 10_000;
 
 describe('the web panel with 10,000 jobs (headless Chromium)', function () {
   this.timeout(90_000);

@@ -70,9 +70,17 @@ describe('faults: broker churn during transcodes', function () {
     await queueOverRest(6);
     let mqttCreated = 0;
     for (let cycle = 1; cycle <= cycles; cycle++) {
-      // Stop only while a job runs: queue more when the queue ran dry.
-      if (!busy(await stats())) await queueOverRest(2);
-      const running = await waitFor(async () => ((await get(t.url, '/api/queue')).body.running.length > 0 ? true : undefined), 'a running job', 30_000).catch(() => false);
+      // Stop only while a job runs: queue more whenever the queue ran dry (also while waiting: the last
+      // job may end between a look at the counts and a look at the running list).
+      const running = await waitFor(
+        async () => {
+          if ((await get(t.url, '/api/queue')).body.running.length > 0) return true;
+          if (!busy(await stats())) await queueOverRest(2);
+          return undefined;
+        },
+        'a running job',
+        30_000,
+      ).catch(() => false);
       await broker.stop();
       report.count('broker stopped', running ? 'while a job ran' : 'FINDING: no job running');
       if (!running) report.finding(`cycle ${cycle}: no job was running when the broker stopped`);

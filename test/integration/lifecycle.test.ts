@@ -25,9 +25,25 @@ describe('job lifecycle (real ffmpeg transcodes)', function () {
     sse = new SseRecorder(`${t.url}/api/jobs/stream`);
     await sse.waitFor((e) => e.type === 'init', 'init');
   };
+  // A test may give the service (and its ffmpeg children) an OS temp folder of its own (TMPDIR).
+  let osTemp: { dir: string; saved: string | undefined } | undefined;
+  const ownOsTemp = async (): Promise<string> => {
+    const { mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(join(tmpdir(), 'lifecycle-os-temp-'));
+    osTemp = { dir, saved: process.env.TMPDIR };
+    process.env.TMPDIR = dir;
+    return dir;
+  };
   afterEach(async () => {
     await sse?.close();
     await t?.dispose();
+    if (osTemp !== undefined) {
+      if (osTemp.saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = osTemp.saved;
+      await rm(osTemp.dir, { recursive: true, force: true });
+      osTemp = undefined;
+    }
   });
   after(() => clips.dispose());
 
@@ -40,8 +56,11 @@ describe('job lifecycle (real ffmpeg transcodes)', function () {
     const mtime = new Date('2020-01-02T03:04:05Z');
     await utimes(file, mtime, mtime);
     const inputSize = (await stat(file)).size;
+    // From here on the OS temp folder is a fresh one: whatever the job writes there is seen, and nothing
+    // else running on the machine can add to it.
     const { tmpdir } = await import('node:os');
-    const tmpBefore = new Set(await readdir(tmpdir()));
+    const jobTemp = await ownOsTemp();
+    assert.equal(tmpdir(), jobTemp);
     await post(t.url, '/api/jobs', { paths: [file], preset_id: 'compress-hevc' });
     const added = await sse.waitFor((e) => e.type === 'added', 'added');
     const id = added.job.id;
@@ -85,7 +104,7 @@ describe('job lifecycle (real ffmpeg transcodes)', function () {
     assert.deepEqual(await readdir(t.temp), []);
     // Nothing was written anywhere else: not beside the media folder, not in the OS temp folder.
     assert.deepEqual((await readdir(t.root)).sort(), ['data', 'media', 'temp']);
-    assert.deepEqual((await readdir(tmpdir())).filter((name) => !tmpBefore.has(name)), []);
+    assert.deepEqual(await readdir(jobTemp), []);
 
     const stats = (await get(t.url, '/api/stats')).body;
     assert.equal(stats.complete, 1);

@@ -7,7 +7,7 @@ import { startTestApp } from '../helpers/app.js';
 import { freePort } from '../helpers/broker.js';
 import { ClipFactory } from '../helpers/clips.js';
 import { del, get, post, waitFor } from '../helpers/http.js';
-import { processesMentioning, startProcess } from '../helpers/process.js';
+import { processesMentioning, type ServiceProcess, startProcess } from '../helpers/process.js';
 
 const clips = new ClipFactory();
 /** ffmpeg processes whose command line names something under `dir` (read from /proc). */
@@ -81,6 +81,7 @@ describe('restarts (D8, D9)', function () {
     const media = join(root, 'media');
     const temp = join(root, 'temp');
     await mkdir(media, { recursive: true });
+    const started: ServiceProcess[] = [];
     try {
       const a = await clips.copyTo(await clips.slow(), join(media, 'a.mkv'));
       const b = await clips.copyTo(await clips.h264(), join(media, 'b.mp4'));
@@ -88,7 +89,8 @@ describe('restarts (D8, D9)', function () {
       const args = ['--media', media, '--data', join(root, 'data'), '--temp', temp, '--port', String(port), '--host', '127.0.0.1'];
       const url = `http://127.0.0.1:${port}`;
       const first = startProcess(args, root);
-      await waitFor(() => fetch(`${url}/api/health`).then((r) => r.ok, () => false), 'service up', 20_000);
+      started.push(first);
+      await waitFor(() => fetch(`${url}/api/health`).then((r) => r.ok, () => false), 'service up', 60_000);
       await post(url, '/api/jobs', { paths: [a, b], preset_id: 'compress-hevc' });
       await waitFor(async () => (await get(url, '/api/jobs')).body.jobs[0]?.progress > 0, 'first job making progress', 30_000);
       assert.equal((await ffmpegUnder(temp)).length, 1);
@@ -105,7 +107,8 @@ describe('restarts (D8, D9)', function () {
       const hour = new Date().getHours();
       const closed = ['--schedule-enabled', 'true', '--schedule-start-hour', String((hour + 2) % 24), '--schedule-end-hour', String((hour + 3) % 24)];
       const second = startProcess([...args, ...closed], root);
-      await waitFor(() => fetch(`${url}/api/health`).then((r) => r.ok, () => false), 'service up again', 20_000);
+      started.push(second);
+      await waitFor(() => fetch(`${url}/api/health`).then((r) => r.ok, () => false), 'service up again', 60_000);
       const jobs = (await get(url, '/api/jobs')).body.jobs;
       assert.deepEqual(jobs.map((j: any) => [j.id, j.status, j.progress, j.started_at]), [[ids[0], 'pending', 0, null], [ids[1], 'pending', 0, null]]);
       second.child.kill('SIGINT');
@@ -113,11 +116,14 @@ describe('restarts (D8, D9)', function () {
 
       // And with no window the recovered job is the first to run.
       const third = startProcess(args, root);
-      await waitFor(() => fetch(`${url}/api/health`).then((r) => r.ok, () => false), 'service up a third time', 20_000);
+      started.push(third);
+      await waitFor(() => fetch(`${url}/api/health`).then((r) => r.ok, () => false), 'service up a third time', 60_000);
       await waitFor(async () => (await get(url, '/api/jobs')).body.jobs[0]?.status === 'running', 'recovered job running', 20_000);
       third.child.kill('SIGTERM');
       assert.equal(await third.exited, 0);
     } finally {
+      // A failed assertion must not leave a service running (it would keep mocha alive).
+      for (const p of started) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
       await rm(root, { recursive: true, force: true });
     }
   });

@@ -150,12 +150,11 @@ describe('MQTT with the real app', function () {
     const child = spawn(process.execPath, ['--import', tsx, join(process.cwd(), 'src', 'main.ts'), '--media', join(root, 'media'), '--data', join(root, 'data'),
       '--port', '0', '--host', '127.0.0.1', '--mqtt-url', broker.url, '--log-level', 'error'], { stdio: 'ignore' });
     try {
-      await ha.waitForLast('shrinkray/status', (p) => p === 'online', 'online', 20_000);
+      await ha.waitForLast('shrinkray/status', (p) => p === 'online', 'online', 60_000);
       child.kill('SIGKILL');
       await ha.waitForLast('shrinkray/status', (p) => p === 'offline', 'offline from the last will', 15_000);
       const late = await Observer.connect(broker.url, ['shrinkray/status']);
-      const retained = await late.waitFor((m) => m.topic === 'shrinkray/status', 'retained status');
-      await late.end();
+      const retained = await late.waitFor((m) => m.topic === 'shrinkray/status', 'retained status').finally(() => late.end());
       assert.deepEqual([retained.payload, retained.retain], ['offline', true]);
     } finally {
       child.kill('SIGKILL');

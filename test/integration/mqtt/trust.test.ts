@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SettingsStore } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/log.js';
+import { buildDiscovery } from '../../../src/mqtt/discovery.js';
 import { startMqtt } from '../../../src/mqtt/start.js';
+import { makeTopics } from '../../../src/mqtt/topics.js';
 import { JobStore } from '../../../src/store/store.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { get } from '../../helpers/http.js';
@@ -289,14 +291,17 @@ describe('mqtt trust (issue 8)', function () {
     it('an add-on upgraded from a random id: the old device goes (before the new one comes), other instances stay', async () => {
       // Retained configs on the broker: our old random-id device (recorded in /data), a leftover of an
       // earlier install on our base topic (not recorded), and another running instance on its own base topic.
-      const recorded = startTestBridge(broker(), { baseTopic: 'shrinkray', instanceId: 'deadbeef' });
-      const leftover = startTestBridge(broker(), { baseTopic: 'shrinkray', instanceId: 'abad1dea' });
+      // The two old devices on our base topic are published as retained configs, as they would be left on
+      // the broker (two live bridges on one base topic would each clear the other's configs at connect).
+      const seeder = await Observer.connect(broker().url, []);
+      cleanup.push(() => seeder.end());
+      for (const id of ['deadbeef', 'abad1dea']) {
+        for (const m of buildDiscovery({ topics: makeTopics('shrinkray', 'homeassistant', id), swVersion: '0.0.0-test' })) await seeder.publish(m.topic, JSON.stringify(m.payload), true);
+      }
       const other = startTestBridge(broker(), { baseTopic: 'shrinkray_other', instanceId: 'cafe' });
       cleanup.push(() => other.bridge.stop());
       const seededAll = (nodes: Record<string, number>) => Object.keys(nodes).length === 3 && Object.values(nodes).every((n) => n === ENTITY_COUNT);
       const seeded = await settledNodes(seededAll);
-      await recorded.bridge.stop();
-      await leftover.bridge.stop();
       assert.deepEqual(seeded, { shrinkray_deadbeef: ENTITY_COUNT, shrinkray_abad1dea: ENTITY_COUNT, shrinkray_cafe: ENTITY_COUNT });
 
       const root = await mkdtemp(join(tmpdir(), 'mqtt-upgrade-'));

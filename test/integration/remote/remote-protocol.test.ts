@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { connectAsync, type MqttClient } from 'mqtt';
+import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { VERSION } from '../../../src/version.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { type Broker, startBroker } from '../../helpers/broker.js';
@@ -14,9 +14,17 @@ const clips = new ClipFactory();
 after(() => clips.dispose());
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Every MQTT client a test opens; afterEach ends the ones a failed test left open (they would retry forever). */
+const clients: MqttClient[] = [];
+const connect = async (url: string, options: IClientOptions): Promise<MqttClient> => {
+  const client = await connectAsync(url, options);
+  clients.push(client);
+  return client;
+};
+
 /** A hand-driven worker speaking the protocol, to play the stale, late or mismatched worker. */
 async function fakeWorker(url: string, name: string, maps: Array<{ coordinator: string; worker: string }>) {
-  const client: MqttClient = await connectAsync(url, { protocolVersion: 5, clientId: `fake-${name}` });
+  const client: MqttClient = await connect(url, { protocolVersion: 5, clientId: `fake-${name}` });
   const inbox: Array<{ topic: string; body: Record<string, unknown> }> = [];
   client.on('message', (topic, payload) => {
     if (payload.length > 0) inbox.push({ topic, body: JSON.parse(payload.toString()) });
@@ -40,6 +48,7 @@ describe('remote worker protocol against a real coordinator and Mosquitto (issue
     await waitFor(async () => (await get(t.url, '/api/workers')).body.broker === 'connected', 'remote on');
   });
   afterEach(async () => {
+    for (const client of clients.splice(0)) client.end(true);
     await t.dispose();
     await broker.close();
   });
@@ -98,10 +107,11 @@ describe('remote worker protocol against a real coordinator and Mosquitto (issue
     const ack = await w.next('lease');
     assert.equal(ack.body.ok, true);
     assert.equal((await get(t.url, `/api/jobs`)).body.jobs[0].progress, 10);
-    // Silence: the lease (2 s) runs out and the job is pending again, within lease + 1 s.
+    // Silence: the lease (2 s) runs out and the job is pending again, soon after.
     const t0 = Date.now();
     await waitFor(async () => (await get(t.url, '/api/jobs')).body.jobs[0].status === 'pending', 'requeued', 6000);
-    assert.ok(Date.now() - t0 < 3500, `requeued after ${Date.now() - t0} ms`);
+    // The lease (2 s) plus the coordinator's 1 s check, with room for a loaded machine: far from never.
+    assert.ok(Date.now() - t0 < 5000, `requeued after ${Date.now() - t0} ms`);
     // The late worker now stages a file and reports it with the dead lease.
     await writeFile(assign.staging, 'not a video');
     await w.send('result', { job_id: assign.job_id, lease_id: assign.lease_id, outcome: 'staged', staging: assign.staging, size: 11, expect: { duration_ms: 1000, audio_streams: 1 } });
@@ -120,7 +130,7 @@ describe('remote worker protocol against a real coordinator and Mosquitto (issue
   });
 
   it('each worker is a Home Assistant binary_sensor (online) and sensor (running jobs), removed when forgotten', async () => {
-    const ha: MqttClient = await connectAsync(broker.url, { protocolVersion: 5, clientId: 'ha' });
+    const ha: MqttClient = await connect(broker.url, { protocolVersion: 5, clientId: 'ha' });
     const retained = new Map<string, string>();
     ha.on('message', (topic, payload) => retained.set(topic, payload.toString()));
     await ha.subscribeAsync(['homeassistant/+/+/+/config', 'shrinkray/worker/+/state'], { qos: 1 });
@@ -178,7 +188,7 @@ describe('remote worker protocol against a real coordinator and Mosquitto (issue
     assert.match(busy.body.error, /holds a job/);
     // The lease (2 s) runs out; now it can be forgotten.
     await waitFor(async () => (await get(t.url, '/api/jobs')).body.jobs[0].status === 'pending', 'requeued', 6000);
-    const ha: MqttClient = await connectAsync(broker.url, { protocolVersion: 5, clientId: 'ha-forget' });
+    const ha: MqttClient = await connect(broker.url, { protocolVersion: 5, clientId: 'ha-forget' });
     const retained = new Map<string, string>();
     ha.on('message', (topic, payload) => retained.set(topic, payload.toString()));
     await ha.subscribeAsync(['homeassistant/+/+/+/config'], { qos: 1 });
@@ -190,7 +200,7 @@ describe('remote worker protocol against a real coordinator and Mosquitto (issue
     await waitFor(() => [...retained].filter(([k]) => k.includes('/worker_old_desk_')).every(([, v]) => v === ''), 'entities removed', 10_000);
     await ha.endAsync();
     // Its retained status is gone from the broker: a late subscriber (the next start) sees nothing.
-    const late: MqttClient = await connectAsync(broker.url, { protocolVersion: 5, clientId: 'late' });
+    const late: MqttClient = await connect(broker.url, { protocolVersion: 5, clientId: 'late' });
     const seen: string[] = [];
     late.on('message', (topic, payload) => payload.length > 0 && seen.push(topic));
     await late.subscribeAsync('shrinkray/workers/old-desk/status', { qos: 1 });
@@ -198,7 +208,7 @@ describe('remote worker protocol against a real coordinator and Mosquitto (issue
     assert.deepEqual(seen, []);
     await late.endAsync();
     // Unknown names, and names no worker can have, are 404 and publish nothing.
-    const spy: MqttClient = await connectAsync(broker.url, { protocolVersion: 5, clientId: 'spy' });
+    const spy: MqttClient = await connect(broker.url, { protocolVersion: 5, clientId: 'spy' });
     const published: string[] = [];
     spy.on('message', (topic) => published.push(topic));
     await spy.subscribeAsync('shrinkray/workers/#', { qos: 1 });
@@ -219,7 +229,7 @@ describe('remote worker protocol against a real coordinator and Mosquitto (issue
     await post(t.url, '/api/jobs', { paths: [input], preset_id: 'compress-hevc' });
     await waitFor(async () => (await get(t.url, '/api/jobs')).body.jobs.length === 1, 'job added');
     const id = (await get(t.url, '/api/jobs')).body.jobs[0].id;
-    const client = await connectAsync(broker.url, { protocolVersion: 5 });
+    const client = await connect(broker.url, { protocolVersion: 5 });
     for (const [topic, payload] of [
       ['shrinkray/workers/ghost/ask', JSON.stringify({ v: 1, name: 'ghost', version: VERSION, ask_id: 'g' })],
       ['shrinkray/workers/ghost/result', JSON.stringify({ v: 1, job_id: id, lease_id: 'nope', outcome: 'failed', error: 'boom' })],

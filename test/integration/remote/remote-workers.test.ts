@@ -120,7 +120,7 @@ describe('remote workers over MQTT (issue 12): a coordinator and two worker proc
       const j = (await get(t.url, '/api/jobs')).body.jobs.find((x: { input_path: string }) => x.input_path === input);
       return (j?.status === 'pending' || j?.worker === other) && j;
     }, 'job taken back', 10_000);
-    assert.ok(Date.now() - killedAt < 5000, 'requeued within lease + 1 s (+ polling)');
+    assert.ok(Date.now() - killedAt < 7000, `requeued ${Date.now() - killedAt} ms after the kill: the lease (3 s), the 1 s check, polling, a loaded machine`);
     assert.notEqual(requeuedOrMoved.status, 'complete');
     const now = await stat(input);
     assert.equal(now.ino, before.ino, 'the original is untouched after the kill');
@@ -161,7 +161,7 @@ describe('remote workers over MQTT (issue 12): a coordinator and two worker proc
     const stoppedAt = Date.now();
     // The coordinator takes the job back when the lease (3 s) runs out, with nobody to renew it.
     await waitFor(async () => (await jobOf(input))?.status === 'pending', 'requeued while the broker is down', 10_000);
-    assert.ok(Date.now() - stoppedAt < 6000, `requeued after ${Date.now() - stoppedAt} ms`);
+    assert.ok(Date.now() - stoppedAt < 8000, `requeued after ${Date.now() - stoppedAt} ms`);
     // The worker's lease ran out too: its ffmpeg is gone and its staging file removed.
     await waitFor(async () => (await encodesOf('outage.mkv')) === 0 && (await tree(folder)).length === 1, 'the worker stopped its encode', 10_000);
     assert.deepEqual(await tree(folder), ['outage.mkv']);

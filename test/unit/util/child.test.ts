@@ -21,7 +21,7 @@ const waitUntil = async (check: () => boolean, ms: number) => {
 };
 
 describe('children die with the service (D20)', function () {
-  this.timeout(20_000);
+  this.timeout(30_000);
   let dir: string;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'child-'));
@@ -41,14 +41,19 @@ describe('children die with the service (D20)', function () {
     const [file, args] = dieWithUs('sh', ['-c', 'sleep 60', marker]);
     const parent = spawn(process.execPath, ['-e', `require('node:child_process').spawn(${JSON.stringify(file)}, ${JSON.stringify(args)}, { stdio: 'ignore' }); setInterval(() => {}, 1000);`], { stdio: 'ignore' });
     let child: number | undefined;
-    const until = Date.now() + 5000;
-    while (child === undefined && Date.now() < until) {
-      child = (await processesMentioning(marker))[0]?.pid;
-      if (child === undefined) await new Promise((r) => setTimeout(r, 50));
+    try {
+      const until = Date.now() + 15_000;
+      while (child === undefined && Date.now() < until) {
+        child = (await processesMentioning(marker))[0]?.pid;
+        if (child === undefined) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(child, 'the child started');
+      parent.kill('SIGKILL');
+      assert.ok(await waitUntil(() => !alive(child as number), 3000), 'the child outlived its parent');
+    } finally {
+      parent.kill('SIGKILL');
+      if (child !== undefined && alive(child)) process.kill(child, 'SIGKILL');
     }
-    assert.ok(child, 'the child started');
-    parent.kill('SIGKILL');
-    assert.ok(await waitUntil(() => !alive(child as number), 3000), 'the child outlived its parent');
   });
 
   it('finds and kills processes that name our files in the temp folder, and only those', async () => {
