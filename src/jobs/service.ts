@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { stat } from 'node:fs/promises';
 import type { SettingsStore } from '../config/index.js';
 import { AppError, badRequest, conflict, notFound } from '../errors.js';
@@ -57,6 +58,9 @@ export class JobService implements QueueActions {
 
   constructor(deps: ServiceDeps) {
     this.d = deps;
+    // Every probe of every request being queued listens on this one signal (4 per request, several
+    // requests at once): not a leak, so no MaxListenersExceededWarning in the log.
+    setMaxListeners(0, this.abort.signal);
   }
 
   async createJobs(body: unknown): Promise<{ status: 'processing'; message: string; paths: string[] }> {
