@@ -41,6 +41,28 @@ describe('races: one holder per file and per output name (D4, D22)', function ()
     }
   });
 
+  it('several folders queued at once: their probes share one stop signal without a MaxListenersExceededWarning', async () => {
+    t = await startTestApp();
+    const app = t;
+    await post(app.url, '/api/queue/pause');
+    const clip = await clips.h264(1);
+    for (let f = 0; f < 4; f++) for (let i = 0; i < 6; i++) await clips.copyTo(clip, join(app.media, `many${f}`, `c${i}.mp4`));
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      // Four requests probe four files each at once: 16 listeners on the service's one signal.
+      const answers = await Promise.all(Array.from({ length: 4 }, (_, f) => post(app.url, '/api/jobs', { paths: [join(app.media, `many${f}`)], preset_id: 'compress-hevc' })));
+      assert.deepEqual(answers.map((a) => a.status), [202, 202, 202, 202]);
+      await app.app.service.idle();
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.equal((await jobs(app)).length, 24);
+    assert.deepEqual(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning')), []);
+  });
+
   it('Clip.avi and Clip.mp4 in one folder (two workers, replace): one output, the other fails clearly, its original intact', async () => {
     for (let run = 0; run < 2; run++) {
       t = await startTestApp({ overrides: { workers: 2, original_handling: 'replace' } });
